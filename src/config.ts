@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((value) => value === true || value === "true" || value === "1" || value === "yes");
+
+const seconds = z.coerce.number().nonnegative();
+
+const jsonObject = z.union([
+  z.record(z.string(), z.string()),
+  z.string().transform((text, ctx) => {
+    try {
+      return z.record(z.string(), z.string()).parse(JSON.parse(text));
+    } catch {
+      ctx.addIssue({ code: "custom", message: 'must be a JSON object of {"type": "description"}' });
+      return z.NEVER;
+    }
+  }),
+]);
+
+/**
+ * Every setting, by the name of its environment variable. A JSON file named by HERALD_CONFIG_FILE
+ * may hold the same names; the environment wins over the file.
+ */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default("0.0.0.0"),
+  /** Where the embedded PGlite store keeps its files. */
+  HERALD_DATA_DIR: z.string().default("./data"),
+  /** postgres://… to use a PostgreSQL server instead of the embedded store. */
+  DATABASE_URL: z.string().optional(),
+  HERALD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** A bootstrap admin key, accepted as it is (never stored). */
+  HERALD_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** A directory whose <format>.hbs files replace the built-in default templates. */
+  HERALD_TEMPLATES_DIR: z.string().optional(),
+  /** Extra event types for the catalog: {"type": "description"}. */
+  HERALD_EVENT_TYPES: jsonObject.default({}),
+  /** Reject events whose type is not in the catalog (422) instead of passing them to wildcard subscribers. */
+  HERALD_STRICT_EVENT_TYPES: flag.default(false),
+  /** Deliveries in flight at once in this process. */
+  HERALD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(512),
+  /** Deliveries claimed from the queue in one query. */
+  HERALD_CLAIM_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** How often an idle worker looks for due deliveries (ingest in the same process wakes it at once). */
+  HERALD_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
+  /** How long a claimed delivery stays with its worker before another may take it (a crashed worker's). */
+  HERALD_LEASE_MS: z.coerce.number().int().min(1000).default(90_000),
+  /** Seconds before retry 1, 2, …: each gets ±20 % jitter; the last one repeats. */
+  HERALD_RETRY_SCHEDULE: z
+    .string()
+    .default("5,30,120,600,1800,3600,7200,14400,28800,43200")
+    .transform((text) => text.split(",").map((part) => Number(part.trim())))
+    .refine((list) => list.length > 0 && list.every((n) => Number.isFinite(n) && n >= 0), {
+      message: "must be a comma-separated list of seconds",
+    }),
+  /** The longest Retry-After Herald honours, in seconds; a longer one is cut to this. */
+  HERALD_RETRY_AFTER_MAX_S: seconds.default(3600),
+  /** Consecutive failed attempts after which a webhook is deactivated; 0 never deactivates. */
+  HERALD_FAILURE_THRESHOLD: z.coerce.number().int().min(0).default(50),
+  /** A delivery not sent within this many seconds of its event's arrival is discarded; 0 keeps it forever. */
+  HERALD_MAX_DELIVERY_AGE_S: seconds.default(7 * 24 * 3600),
+  /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
+  HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (env.HERALD_CONFIG_FILE) {
+    try {
+      fromFile = JSON.parse(readFileSync(env.HERALD_CONFIG_FILE, "utf8"));
+    } catch (error) {
+      throw new ConfigError(
+        `HERALD_CONFIG_FILE: cannot read ${env.HERALD_CONFIG_FILE}: ${(error as Error).message}`,
+      );
+    }
+  }
+  const fromEnv = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = configSchema.safeParse({ ...fromFile, ...fromEnv });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,41 @@
+import type { SendOutcome } from "../transports/transport";
+
+export interface RetryPolicy {
+  /** Seconds before retry 1, 2, …; the last one repeats. */
+  scheduleSeconds: number[];
+  /** The longest Retry-After honoured, in seconds. */
+  retryAfterMaxSeconds: number;
+  /** ±fraction of jitter, so that many failed deliveries do not all come back at once. */
+  jitter: number;
+}
+
+export type NextStep =
+  | { status: "delivered" }
+  | { status: "dead"; reason: string }
+  | { status: "retrying"; delayMs: number };
+
+/**
+ * What happens after attempt number `attempt` (1 for the first) of a webhook allowing
+ * `retryCount` retries: delivered, retried later, or dead.
+ */
+export function nextStep(
+  outcome: Pick<SendOutcome, "success" | "retryable" | "retryAfterMs">,
+  attempt: number,
+  retryCount: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): NextStep {
+  if (outcome.success) return { status: "delivered" };
+  if (!outcome.retryable) return { status: "dead", reason: "permanent failure" };
+  if (attempt > retryCount) return { status: "dead", reason: `gave up after ${attempt} attempts` };
+  if (outcome.retryAfterMs !== null) {
+    return {
+      status: "retrying",
+      delayMs: Math.min(outcome.retryAfterMs, policy.retryAfterMaxSeconds * 1000),
+    };
+  }
+  const schedule = policy.scheduleSeconds;
+  const base = (schedule[Math.min(attempt - 1, schedule.length - 1)] ?? 0) * 1000;
+  const factor = 1 + policy.jitter * (2 * random() - 1);
+  return { status: "retrying", delayMs: Math.round(base * factor) };
+}

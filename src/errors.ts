@@ -1,0 +1,35 @@
+import type { z } from "zod";
+
+export interface Issue {
+  /** Dotted path of the field, e.g. "options.device_vendor" or "0.time". */
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** Input that breaks a rule: the API answers 422 with every issue, naming field and reason. */
+export class ValidationError extends Error {
+  override name = "ValidationError";
+  constructor(readonly issues: Issue[]) {
+    super(issues.map((issue) => `${issue.path || "body"}: ${issue.message}`).join("; "));
+  }
+}
+
+export function issuesFromZod(error: z.ZodError, prefix: (string | number)[] = []): Issue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/** Parses with a zod schema, or throws ValidationError naming each bad field. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: (string | number)[] = []): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(issuesFromZod(result.error, prefix));
+  return result.data;
+}
+
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { type Severity, severitySchema } from "./severity";
+
+/**
+ * An event as a producer posts it. Field names follow CloudEvents; `severity` and `title`
+ * are Herald's extension attributes. Structured-mode CloudEvents (`specversion: "1.0"`) fit
+ * the same schema.
+ */
+export const incomingEventSchema = z.object({
+  specversion: z.literal("1.0", { error: 'only CloudEvents specversion "1.0" is supported' }).optional(),
+  type: z.string().min(1).max(256),
+  id: z.string().min(1).max(256).optional(),
+  source: z.string().min(1).max(1024).optional(),
+  time: z.iso
+    .datetime({ offset: true, error: "must be an RFC 3339 date-time, e.g. 2026-02-20T10:30:00Z" })
+    .optional(),
+  severity: severitySchema.default("info"),
+  title: z.string().max(4096).optional(),
+  subject: z.string().max(1024).optional(),
+  datacontenttype: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type IncomingEvent = z.infer<typeof incomingEventSchema>;
+
+export const MAX_EVENTS_PER_POST = 1000;
+export const incomingBatchSchema = z
+  .union([incomingEventSchema, z.array(incomingEventSchema)])
+  .transform((body) => (Array.isArray(body) ? body : [body]))
+  .refine((events) => events.length >= 1, "an array of events must hold at least one event")
+  .refine(
+    (events) => events.length <= MAX_EVENTS_PER_POST,
+    `at most ${MAX_EVENTS_PER_POST} events per request`,
+  );
+
+/** An accepted event: every field present, `time` normalised to an ISO string in UTC. */
+export interface HeraldEvent {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  severity: Severity;
+  title: string;
+  subject: string | null;
+  data: Record<string, unknown>;
+}
+
+export const DEFAULT_SOURCE = "unknown";
+
+export function acceptEvent(incoming: IncomingEvent, receivedAt: Date, newId: () => string): HeraldEvent {
+  return {
+    id: incoming.id ?? newId(),
+    type: incoming.type,
+    source: incoming.source ?? DEFAULT_SOURCE,
+    time: incoming.time ? new Date(incoming.time).toISOString() : receivedAt.toISOString(),
+    severity: incoming.severity,
+    title: incoming.title ?? incoming.type,
+    subject: incoming.subject ?? null,
+    data: incoming.data,
+  };
+}

@@ -1,0 +1,130 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  role: text("role").notNull(),
+  /** SHA-256 of the key: keys are 256 random bits, so a fast hash is enough. */
+  keyHash: text("key_hash").notNull().unique(),
+  /** The first characters of the key, so an operator can tell keys apart. */
+  prefix: text("prefix").notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+});
+
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    secret: text("secret"),
+    eventTypes: jsonb("event_types").$type<string[]>().notNull(),
+    eventsPolicy: text("events_policy").$type<"include" | "exclude">().notNull(),
+    minSeverity: text("min_severity").notNull(),
+    format: text("format").notNull(),
+    options: jsonb("options").$type<Record<string, unknown>>().notNull(),
+    template: text("template"),
+    method: text("method").$type<"POST" | "PUT">().notNull(),
+    headers: jsonb("headers").$type<Record<string, string>>().notNull(),
+    timeoutMs: integer("timeout_ms").notNull(),
+    connectTimeoutMs: integer("connect_timeout_ms").notNull(),
+    retryCount: integer("retry_count").notNull(),
+    isActive: boolean("is_active").notNull(),
+    failureCount: integer("failure_count").notNull().default(0),
+    disabledReason: text("disabled_reason"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [index("webhooks_created_at_idx").on(table.createdAt)],
+);
+
+export const events = pgTable(
+  "events",
+  {
+    /** Internal key; `id` is the producer's (or a generated) CloudEvents id, unique per source. */
+    key: bigint("key", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: text("id").notNull(),
+    source: text("source").notNull(),
+    type: text("type").notNull(),
+    time: timestamp("time", { withTimezone: true, mode: "string" }).notNull(),
+    severity: text("severity").notNull(),
+    title: text("title").notNull(),
+    subject: text("subject"),
+    // json, not jsonb: keeps the producer's key order, which formats show.
+    data: json("data").$type<Record<string, unknown>>().notNull(),
+    receivedAt: createdAt(),
+  },
+  (table) => [uniqueIndex("events_source_id_idx").on(table.source, table.id)],
+);
+
+export const DELIVERY_STATUSES = ["pending", "retrying", "delivered", "dead", "discarded"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    webhookId: uuid("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    eventKey: bigint("event_key", { mode: "number" })
+      .notNull()
+      .references(() => events.key, { onDelete: "cascade" }),
+    status: text("status").$type<DeliveryStatus>().notNull().default("pending"),
+    /** How many attempts have been made (or started: a claimed delivery counts its attempt). */
+    attempt: integer("attempt").notNull().default(0),
+    /** When the next attempt is due; while an attempt is in flight, when its lease runs out. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    statusCode: integer("status_code"),
+    success: boolean("success"),
+    error: text("error"),
+    durationMs: integer("duration_ms"),
+    responseExcerpt: text("response_excerpt"),
+    warnings: jsonb("warnings").$type<string[]>(),
+    isTest: boolean("is_test").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("deliveries_due_idx")
+      .on(table.nextAttemptAt)
+      .where(sql`${table.status} in ('pending', 'retrying')`),
+    index("deliveries_webhook_created_idx").on(table.webhookId, table.createdAt),
+    index("deliveries_event_idx").on(table.eventKey),
+  ],
+);
+
+/** One row per attempt: the full history behind a delivery's latest state. */
+export const deliveryAttempts = pgTable(
+  "delivery_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    statusCode: integer("status_code"),
+    success: boolean("success").notNull(),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    responseExcerpt: text("response_excerpt"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("delivery_attempts_delivery_idx").on(table.deliveryId)],
+);

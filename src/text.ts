@@ -1,0 +1,46 @@
+/** Small text utilities shared by formats and transports. */
+
+const ELLIPSIS = "…";
+
+/** Cuts `text` to at most `max` characters (code points), ending with "…" when it was cut. */
+export function truncateChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  return chars.slice(0, Math.max(0, max - 1)).join("") + ELLIPSIS;
+}
+
+/** Cuts a string so its UTF-8 encoding fits in `maxBytes`, never inside a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/** Nested objects and arrays to one level of dotted keys: {a:{b:1},c:[2]} → {"a.b":1,"c.0":2}. */
+export function flattenObject(
+  value: unknown,
+  prefix = "",
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (value !== null && typeof value === "object") {
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value);
+    if (entries.length === 0 && prefix) into[prefix] = Array.isArray(value) ? "[]" : "{}";
+    for (const [key, child] of entries) flattenObject(child, prefix ? `${prefix}.${key}` : key, into);
+  } else if (prefix) {
+    into[prefix] = value;
+  }
+  return into;
+}
+
+/** A value as text for a text-based format: strings as they are, everything else as JSON. */
+export function valueText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}
