@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseOrThrow, ValidationError } from "../errors";
 import { type Severity, severitySchema } from "./severity";
 
 /**
@@ -23,14 +24,19 @@ export const incomingEventSchema = z.object({
 export type IncomingEvent = z.infer<typeof incomingEventSchema>;
 
 export const MAX_EVENTS_PER_POST = 1000;
-export const incomingBatchSchema = z
-  .union([incomingEventSchema, z.array(incomingEventSchema)])
-  .transform((body) => (Array.isArray(body) ? body : [body]))
-  .refine((events) => events.length >= 1, "an array of events must hold at least one event")
-  .refine(
-    (events) => events.length <= MAX_EVENTS_PER_POST,
-    `at most ${MAX_EVENTS_PER_POST} events per request`,
-  );
+
+/** One event or an array of up to MAX_EVENTS_PER_POST; issues name the event's index ("3.time"). */
+export function parseIncomingBatch(body: unknown): IncomingEvent[] {
+  if (!Array.isArray(body)) return [parseOrThrow(incomingEventSchema, body)];
+  if (body.length === 0)
+    throw new ValidationError([{ path: "", message: "an array of events must not be empty" }]);
+  if (body.length > MAX_EVENTS_PER_POST) {
+    throw new ValidationError([
+      { path: "", message: `at most ${MAX_EVENTS_PER_POST} events per request (got ${body.length})` },
+    ]);
+  }
+  return parseOrThrow(z.array(incomingEventSchema), body);
+}
 
 /** An accepted event: every field present, `time` normalised to an ISO string in UTC. */
 export interface HeraldEvent {

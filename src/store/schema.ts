@@ -24,7 +24,6 @@ export const apiKeys = pgTable("api_keys", {
   /** The first characters of the key, so an operator can tell keys apart. */
   prefix: text("prefix").notNull(),
   createdAt: createdAt(),
-  lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
 });
 
 export const webhooks = pgTable(

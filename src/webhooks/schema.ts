@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { severitySchema } from "../events/severity";
-import type { webhooks } from "../store/schema";
+import type { WebhookRow } from "../store/webhooks";
 import { TRANSPORT_SCHEMES } from "../transports/registry";
-
-export type WebhookRow = typeof webhooks.$inferSelect;
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name");
 const RESERVED_HEADERS = new Set(["content-length", "host", "connection", "transfer-encoding"]);

@@ -1,0 +1,24 @@
+import type { Config } from "../config";
+import type { DeliveryEngine } from "../delivery/engine";
+import type { EventCatalog } from "../events/catalog";
+import type { Db } from "../store/db";
+import type { Role } from "../store/keys";
+import type { TemplateEngine } from "../templates/engine";
+
+/** Everything the API needs, passed in: no module-level state, so tests can run several gateways. */
+export interface ApiDeps {
+  db: Db;
+  config: Config;
+  templates: TemplateEngine;
+  engine: DeliveryEngine;
+  catalog: EventCatalog;
+  now: () => Date;
+}
+
+export interface Principal {
+  role: Role;
+  /** The key's name, or "bootstrap" for HERALD_ADMIN_TOKEN. */
+  name: string;
+}
+
+export type AppEnv = { Variables: { principal: Principal } };

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { NotFoundError, ValidationError } from "../errors";
+
+/** The request body as JSON, or 400 saying why it is not; an optional empty body reads as {}. */
+export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    if (optional) return {};
+    throw new HTTPException(400, { message: "body: a JSON body is required" });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HTTPException(400, { message: `body: invalid JSON: ${(error as Error).message}` });
+  }
+}
+
+/** A query parameter as an integer within bounds, or 422 naming it. */
+export function intQuery(c: Context, name: string, fallback: number, min: number, max: number): number {
+  const text = c.req.query(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError([{ path: name, message: `must be a whole number from ${min} to ${max}` }]);
+  }
+  return value;
+}
+
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { error: code, message, ...extra };
+}
+
+const CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/** Every error becomes JSON with a code and a message naming the field and the reason. */
+export function handleError(
+  error: Error,
+  c: Context,
+  log: (message: string, error: unknown) => void,
+): Response {
+  if (error instanceof ValidationError) {
+    return c.json(errorBody("validation_failed", error.message, { issues: error.issues }), 422);
+  }
+  if (error instanceof NotFoundError) return c.json(errorBody("not_found", error.message), 404);
+  if (error instanceof HTTPException) {
+    const status = error.status as ContentfulStatusCode;
+    return c.json(errorBody(CODES[status] ?? "error", error.message), status);
+  }
+  log("unexpected error", error);
+  return c.json(errorBody("internal_error", "an unexpected error occurred; it has been logged"), 500);
+}

@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { allow } from "../auth";
+import { NotFoundError, parseOrThrow } from "../errors";
+import { type ApiKeyRow, createApiKey, listApiKeys, ROLES, revokeApiKey } from "../store/keys";
+import type { ApiDeps, AppEnv } from "./deps";
+import { readJson } from "./http";
+
+const newKeySchema = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(200) });
+
+function keyToWire(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+export function keyRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>();
+  app.use("/keys", allow());
+  app.use("/keys/*", allow());
+
+  app.get("/keys", async (c) => c.json({ data: (await listApiKeys(deps.db)).map(keyToWire) }));
+
+  app.post("/keys", async (c) => {
+    const input = parseOrThrow(newKeySchema, await readJson(c));
+    const { key, row } = await createApiKey(deps.db, input.role, input.name);
+    return c.json({ ...keyToWire(row), key }, 201);
+  });
+
+  app.delete("/keys/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!z.uuid().safeParse(id).success || !(await revokeApiKey(deps.db, id))) {
+      throw new NotFoundError(`no API key ${id}`);
+    }
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,130 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { allow, isAdmin } from "../auth";
+import { NotFoundError, parseOrThrow } from "../errors";
+import { acceptEvent, incomingEventSchema } from "../events/event";
+import { severitySchema } from "../events/severity";
+import { createTestDelivery, listDeliveries } from "../store/deliveries";
+import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
+import {
+  inputToRow,
+  READ_ONLY_FIELDS,
+  rowToInput,
+  rowToWire,
+  type WebhookInput,
+  webhookInputSchema,
+} from "../webhooks/schema";
+import { validateWebhook } from "../webhooks/validate";
+import { deliveryToWire } from "./deliveries";
+import type { ApiDeps, AppEnv } from "./deps";
+import { intQuery, readJson } from "./http";
+
+const testRequestSchema = z.strictObject({
+  event_type: z.string().min(1).max(256).default("test"),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  severity: severitySchema.default("info"),
+  title: z.string().max(4096).optional(),
+});
+
+function withoutReadOnlyFields(body: unknown): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  const copy: Record<string, unknown> = { ...body };
+  for (const field of READ_ONLY_FIELDS) delete copy[field];
+  return copy;
+}
+
+export function webhookRoutes(deps: ApiDeps) {
+  const app = new Hono<AppEnv>();
+
+  async function webhookOr404(id: string) {
+    const row = z.uuid().safeParse(id).success ? await getWebhook(deps.db, id) : undefined;
+    if (!row) throw new NotFoundError(`no webhook ${id}`);
+    return row;
+  }
+
+  /** Checks the whole definition (schema, format options, template) and stores what the format parsed. */
+  function checked(input: WebhookInput) {
+    const options = validateWebhook(input, deps.templates, deps.catalog, deps.now()) as Record<
+      string,
+      unknown
+    >;
+    return inputToRow({ ...input, options });
+  }
+
+  app.get("/webhooks", allow("viewer"), async (c) => {
+    const rows = await listWebhooks(deps.db);
+    return c.json({ data: rows.map((row) => rowToWire(row, { revealHeaders: isAdmin(c) })) });
+  });
+
+  app.post("/webhooks", allow(), async (c) => {
+    const input = parseOrThrow(webhookInputSchema, withoutReadOnlyFields(await readJson(c)));
+    const row = await insertWebhook(deps.db, checked(input));
+    return c.json(rowToWire(row, { revealHeaders: true }), 201);
+  });
+
+  app.get("/webhooks/:id", allow("viewer"), async (c) => {
+    return c.json(rowToWire(await webhookOr404(c.req.param("id")), { revealHeaders: isAdmin(c) }));
+  });
+
+  /** Partial update: the fields sent replace the stored ones; the result is validated whole. */
+  app.put("/webhooks/:id", allow(), async (c) => {
+    const existing = await webhookOr404(c.req.param("id"));
+    const patch = parseOrThrow(webhookInputSchema.partial(), withoutReadOnlyFields(await readJson(c)));
+    const sent = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const input = parseOrThrow(webhookInputSchema, { ...rowToInput(existing), ...sent });
+    const reactivated = input.is_active && !existing.isActive;
+    const row = await updateWebhook(deps.db, existing.id, {
+      ...checked(input),
+      ...(reactivated ? { failureCount: 0, disabledReason: null } : {}),
+    });
+    if (!row) throw new NotFoundError(`no webhook ${existing.id}`);
+    if (reactivated) deps.engine.wake();
+    return c.json(rowToWire(row, { revealHeaders: true }));
+  });
+
+  app.delete("/webhooks/:id", allow(), async (c) => {
+    const id = c.req.param("id");
+    if (!z.uuid().safeParse(id).success || !(await deleteWebhook(deps.db, id))) {
+      throw new NotFoundError(`no webhook ${id}`);
+    }
+    return c.body(null, 204);
+  });
+
+  /** Sends a test event at once (even to an inactive webhook), records it, and says what the receiver said. */
+  app.post("/webhooks/:id/test", allow(), async (c) => {
+    const webhook = await webhookOr404(c.req.param("id"));
+    const request = parseOrThrow(testRequestSchema, await readJson(c, { optional: true }));
+    const event = acceptEvent(
+      parseOrThrow(incomingEventSchema, {
+        type: request.event_type,
+        source: "herald.test",
+        severity: request.severity,
+        title: request.title ?? `Test ${request.event_type} event from Herald`,
+        data: request.payload,
+      }),
+      deps.now(),
+      () => crypto.randomUUID(),
+    );
+    const job = await createTestDelivery(deps.db, webhook, event, deps.config.HERALD_LEASE_MS);
+    const record = await deps.engine.deliverNow(job);
+    return c.json({
+      delivery_id: record.deliveryId,
+      event_id: event.id,
+      status: record.status,
+      success: record.success,
+      status_code: record.statusCode,
+      duration_ms: record.durationMs,
+      error: record.error,
+      response_excerpt: record.responseExcerpt,
+      warnings: record.warnings,
+    });
+  });
+
+  app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {
+    const webhook = await webhookOr404(c.req.param("id"));
+    const limit = intQuery(c, "limit", 50, 1, 500);
+    return c.json({ data: (await listDeliveries(deps.db, webhook.id, limit)).map(deliveryToWire) });
+  });
+
+  return app;
+}

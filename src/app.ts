@@ -1,0 +1,42 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { deliveryRoutes } from "./api/deliveries";
+import type { ApiDeps, AppEnv } from "./api/deps";
+import { eventRoutes } from "./api/events";
+import { healthRoutes } from "./api/health";
+import { errorBody, handleError } from "./api/http";
+import { keyRoutes } from "./api/keys";
+import { webhookRoutes } from "./api/webhooks";
+import { authenticate } from "./auth";
+import type { Logger } from "./delivery/engine";
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The HTTP application: health checks, then the authenticated /api/v1 resources. */
+export function createApp(deps: ApiDeps, log: Logger) {
+  const app = new Hono<AppEnv>();
+  app.onError((error, c) =>
+    handleError(error, c, (message, cause) => log.error(message, { error: String(cause) })),
+  );
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.route("/", healthRoutes(deps.db));
+
+  const api = new Hono<AppEnv>();
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HTTPException(413, { message: `body: larger than ${MAX_BODY_BYTES} bytes` });
+      },
+    }),
+  );
+  api.use(authenticate(deps.db, deps.config.HERALD_ADMIN_TOKEN));
+  api.route("/", eventRoutes(deps));
+  api.route("/", webhookRoutes(deps));
+  api.route("/", deliveryRoutes(deps));
+  api.route("/", keyRoutes(deps));
+  app.route("/api/v1", api);
+  return app;
+}

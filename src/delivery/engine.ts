@@ -1,0 +1,184 @@
+import type { Db } from "../store/db";
+import {
+  type AttemptRecord,
+  claimDueDeliveries,
+  type DeliveryJob,
+  releaseDeliveries,
+} from "../store/deliveries";
+import { failure, type SendOutcome } from "../transports/transport";
+import { type AttemptDeps, attemptDelivery } from "./attempt";
+import { createRecorder } from "./recorder";
+import { nextStep, type RetryPolicy } from "./retry-policy";
+
+export interface EngineSettings {
+  concurrency: number;
+  claimBatch: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  failureThreshold: number;
+  /** 0: never discard. */
+  maxDeliveryAgeMs: number;
+  retryPolicy: RetryPolicy;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface DeliveryEngine {
+  start(): void;
+  /** New deliveries were queued: look for work now rather than at the next poll. */
+  wake(): void;
+  /** Sends one job at once and records it (the test endpoint). */
+  deliverNow(job: DeliveryJob): Promise<AttemptRecord>;
+  /** Stops claiming, lets in-flight deliveries finish for up to `graceMs`, releases the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** A promise that can be resolved from outside, re-armed after each use. */
+function createSignal() {
+  let resolve: () => void = () => {};
+  let promise = new Promise<void>((r) => (resolve = r));
+  return {
+    wait(timeoutMs?: number): Promise<void> {
+      if (timeoutMs === undefined) return promise;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+      return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    },
+    fire() {
+      resolve();
+      promise = new Promise<void>((r) => (resolve = r));
+    },
+  };
+}
+
+/**
+ * The delivery engine: claims due deliveries in batches, renders and sends each through its
+ * transport, and records the outcome (delivered, retrying with backoff, dead or discarded).
+ * Runs in every Herald process; processes share the queue through the database.
+ */
+export function createDeliveryEngine(
+  db: Db,
+  deps: AttemptDeps,
+  settings: EngineSettings,
+  log: Logger,
+): DeliveryEngine {
+  const recorder = createRecorder(db, {
+    failureThreshold: settings.failureThreshold,
+    maxBatch: Math.min(settings.claimBatch, 1000),
+    maxDelayMs: 5,
+    onError: (error) => log.error("could not record delivery attempts; retrying", { error: String(error) }),
+  });
+  const inFlight = new Map<string, DeliveryJob>();
+  const workArrived = createSignal();
+  const slotFreed = createSignal();
+  let running: Promise<void> | undefined;
+  let stopping = false;
+
+  function decide(job: DeliveryJob, outcome: SendOutcome): AttemptRecord {
+    const step = job.isTest
+      ? { status: outcome.success ? ("delivered" as const) : ("dead" as const) }
+      : nextStep(outcome, job.attempt, job.webhook.retryCount, settings.retryPolicy);
+    return {
+      deliveryId: job.deliveryId,
+      webhookId: job.webhook.id,
+      attempt: job.attempt,
+      status: step.status,
+      nextAttemptAt: step.status === "retrying" ? new Date(deps.now().getTime() + step.delayMs) : null,
+      statusCode: outcome.statusCode,
+      success: outcome.success,
+      error: outcome.error,
+      durationMs: outcome.durationMs,
+      responseExcerpt: outcome.responseExcerpt,
+      warnings: outcome.warnings,
+      countsForWebhook: !job.isTest,
+    };
+  }
+
+  function tooOld(job: DeliveryJob): boolean {
+    return (
+      settings.maxDeliveryAgeMs > 0 &&
+      deps.now().getTime() - job.createdAt.getTime() > settings.maxDeliveryAgeMs
+    );
+  }
+
+  async function process(job: DeliveryJob): Promise<AttemptRecord> {
+    if (tooOld(job)) {
+      const ageLimit = `not delivered within ${settings.maxDeliveryAgeMs / 1000} s of the event's arrival`;
+      const record = {
+        ...decide(job, failure(ageLimit, false, 0)),
+        status: "discarded" as const,
+        countsForWebhook: false,
+      };
+      await recorder.record(record);
+      return record;
+    }
+    const record = decide(job, await attemptDelivery(job, deps));
+    await recorder.record(record);
+    return record;
+  }
+
+  function launch(job: DeliveryJob) {
+    inFlight.set(job.deliveryId, job);
+    process(job)
+      .catch((error) =>
+        log.error("delivery failed unexpectedly", { delivery: job.deliveryId, error: String(error) }),
+      )
+      .finally(() => {
+        inFlight.delete(job.deliveryId);
+        slotFreed.fire();
+      });
+  }
+
+  async function loop() {
+    while (!stopping) {
+      const room = settings.concurrency - inFlight.size;
+      // Claim in sizeable batches: wait for half a batch of room unless nothing is in flight.
+      if (
+        room <= 0 ||
+        (inFlight.size > 0 && room < Math.min(settings.claimBatch, settings.concurrency) / 2)
+      ) {
+        await slotFreed.wait();
+        continue;
+      }
+      let jobs: DeliveryJob[];
+      try {
+        jobs = await claimDueDeliveries(db, Math.min(room, settings.claimBatch), settings.leaseMs);
+      } catch (error) {
+        log.error("could not claim deliveries", { error: String(error) });
+        await workArrived.wait(settings.pollIntervalMs);
+        continue;
+      }
+      if (stopping) {
+        await releaseDeliveries(db, jobs);
+        break;
+      }
+      for (const job of jobs) launch(job);
+      if (jobs.length === 0) await workArrived.wait(settings.pollIntervalMs);
+    }
+  }
+
+  return {
+    start() {
+      running ??= loop();
+    },
+    wake: () => workArrived.fire(),
+    deliverNow: process,
+    async stop(graceMs) {
+      stopping = true;
+      workArrived.fire();
+      slotFreed.fire();
+      await running;
+      const deadline = Date.now() + graceMs;
+      while (inFlight.size > 0 && Date.now() < deadline) await slotFreed.wait(deadline - Date.now());
+      const unfinished = [...inFlight.values()];
+      if (unfinished.length > 0) {
+        log.info("releasing deliveries still in flight", { count: unfinished.length });
+        await releaseDeliveries(db, unfinished);
+      }
+      await recorder.flush();
+    },
+  };
+}

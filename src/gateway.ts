@@ -1,0 +1,76 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import type { Config } from "./config";
+import { createDeliveryEngine, type DeliveryEngine, type Logger } from "./delivery/engine";
+import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
+import { FORMATS } from "./formats/registry";
+import { openStore, type Store } from "./store/db";
+import { createTemplateEngine } from "./templates/engine";
+import { createTransports } from "./transports/registry";
+
+export interface Gateway {
+  url: string;
+  store: Store;
+  engine: DeliveryEngine;
+  /** Stops taking requests, lets deliveries in flight finish (or releases them), closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Everything `herald serve` runs, in one call: the store, the delivery engine and the HTTP API. */
+export async function startGateway(
+  config: Config,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): Promise<Gateway> {
+  const store = openStore({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.HERALD_DATA_DIR,
+    poolSize: config.HERALD_DB_POOL_SIZE,
+  });
+  await store.migrate();
+
+  const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
+  const transports = createTransports();
+  const engine = createDeliveryEngine(
+    store.db,
+    { templates, transports, now },
+    {
+      concurrency: config.HERALD_DELIVERY_CONCURRENCY,
+      claimBatch: config.HERALD_CLAIM_BATCH,
+      pollIntervalMs: config.HERALD_POLL_INTERVAL_MS,
+      leaseMs: config.HERALD_LEASE_MS,
+      failureThreshold: config.HERALD_FAILURE_THRESHOLD,
+      maxDeliveryAgeMs: config.HERALD_MAX_DELIVERY_AGE_S * 1000,
+      retryPolicy: {
+        scheduleSeconds: config.HERALD_RETRY_SCHEDULE,
+        retryAfterMaxSeconds: config.HERALD_RETRY_AFTER_MAX_S,
+        jitter: 0.2,
+      },
+    },
+    log,
+  );
+  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
+  const app = createApp({ db: store.db, config, templates, engine, catalog, now }, log);
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+      resolve(started),
+    );
+  });
+  engine.start();
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+
+  return {
+    url: `http://${host}:${port}`,
+    store,
+    engine,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop(config.HERALD_SHUTDOWN_GRACE_MS);
+      await transports.closeAll();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import postgres from "postgres";
+
+export type StoreKind = "pglite" | "postgres";
+
+/** PGlite always; a real PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export function storeKinds(): StoreKind[] {
+  return process.env.TEST_DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+}
+
+export interface TestDatabase {
+  /** DATABASE_URL for the gateway: a fresh PostgreSQL database, or undefined for in-memory PGlite. */
+  databaseUrl: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A database of its own for one test: nothing leaks between tests or suites running in parallel. */
+export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (kind === "pglite" || !serverUrl) return { databaseUrl: undefined, drop: async () => {} };
+  const name = `herald_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    async drop() {
+      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { type Config, loadConfig } from "../../src/config";
+import { type Gateway, startGateway } from "../../src/gateway";
+import { silentLogger } from "../../src/logger";
+import { createTestDatabase, type StoreKind } from "./databases";
+
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+export interface TestGateway extends Gateway {
+  /** Calls the API as `key` (the bootstrap admin token by default) and returns status and JSON body. */
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: T }>;
+  config: Config;
+  /** Stops the gateway and drops its database. */
+  close(): Promise<void>;
+}
+
+/** Settings that make retries and polling fast enough for tests. */
+const FAST = {
+  HERALD_RETRY_SCHEDULE: "0.05,0.1,0.1",
+  HERALD_POLL_INTERVAL_MS: "20",
+  HERALD_SHUTDOWN_GRACE_MS: "2000",
+};
+
+export async function startTestGateway(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+): Promise<TestGateway> {
+  const database = await createTestDatabase(kind);
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    HERALD_DATA_DIR: "memory://",
+    HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
+    ...FAST,
+    ...env,
+  });
+  const gateway = await startGateway(config, silentLogger);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await gateway.stop();
+  };
+  return {
+    ...gateway,
+    config,
+    async api(method, path, body, key = ADMIN_TOKEN) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    stop,
+    async close() {
+      await stop();
+      await database.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
