@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { allow, isAdmin } from "../auth";
-import { NotFoundError, parseOrThrow } from "../errors";
+import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { severitySchema } from "../events/severity";
 import { createTestDelivery, listDeliveries } from "../store/deliveries";
@@ -69,9 +69,11 @@ export function webhookRoutes(deps: ApiDeps) {
   /** Partial update: the fields sent replace the stored ones; the result is validated whole. */
   app.put("/webhooks/:id", allow(), async (c) => {
     const existing = await webhookOr404(c.req.param("id"));
-    const patch = parseOrThrow(webhookInputSchema.partial(), withoutReadOnlyFields(await readJson(c)));
-    const sent = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
-    const input = parseOrThrow(webhookInputSchema, { ...rowToInput(existing), ...sent });
+    const patch = withoutReadOnlyFields(await readJson(c));
+    if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+      throw new ValidationError([{ path: "", message: "must be a JSON object of the fields to change" }]);
+    }
+    const input = parseOrThrow(webhookInputSchema, { ...rowToInput(existing), ...patch });
     const reactivated = input.is_active && !existing.isActive;
     const row = await updateWebhook(deps.db, existing.id, {
       ...checked(input),

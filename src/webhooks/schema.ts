@@ -3,8 +3,25 @@ import { severitySchema } from "../events/severity";
 import type { WebhookRow } from "../store/webhooks";
 import { TRANSPORT_SCHEMES } from "../transports/registry";
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name");
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(["content-length", "host", "connection", "transfer-encoding"]);
+
+const headersSchema = z
+  .record(z.string(), z.string().max(8192))
+  .default({})
+  .superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (!HEADER_NAME.test(name))
+        ctx.addIssue({ code: "custom", path: [name], message: "not a valid HTTP header name" });
+      else if (RESERVED_HEADERS.has(name.toLowerCase())) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "set by Herald itself; may not be overridden",
+        });
+      }
+    }
+  });
 
 const urlSchema = z
   .string()
@@ -34,12 +51,7 @@ export const webhookInputSchema = z.strictObject({
     .nullable()
     .default(null),
   method: z.enum(["POST", "PUT"]).default("POST"),
-  headers: z
-    .record(headerName, z.string().max(8192))
-    .default({})
-    .refine((headers) => !Object.keys(headers).some((name) => RESERVED_HEADERS.has(name.toLowerCase())), {
-      message: `may not set ${[...RESERVED_HEADERS].join(", ")}`,
-    }),
+  headers: headersSchema,
   timeout_ms: z.number().int().min(1000).max(30_000).default(5000),
   connect_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
   retry_count: z.number().int().min(0).max(10).default(3),

@@ -62,21 +62,17 @@ export function validateWebhook(
   const options = format.optionsSchema.safeParse(input.options);
   if (!options.success) throw new ValidationError(issuesFromZod(options.error, ["options"]));
 
-  const issues: Issue[] = [];
+  let sampleType: string | undefined;
   try {
     const template = templates.compile(input.template ?? templates.defaultSource(format.name));
-    for (const type of subscribedTypes(input, catalog)) {
-      format.render({ events: [sampleEvent(type, now)], options: options.data, template, now });
+    for (sampleType of subscribedTypes(input, catalog)) {
+      format.render({ events: [sampleEvent(sampleType, now)], options: options.data, template, now });
     }
   } catch (error) {
-    if (error instanceof TemplateError) {
-      issues.push({ path: "template", message: error.message, line: error.line, column: error.column });
-    } else if (error instanceof FormatError) {
-      issues.push({ path: "template", message: error.message });
-    } else {
-      throw error;
-    }
+    if (!(error instanceof TemplateError || error instanceof FormatError)) throw error;
+    const message = sampleType ? `rendering a sample ${sampleType} event: ${error.message}` : error.message;
+    const where = error instanceof TemplateError ? { line: error.line, column: error.column } : {};
+    throw new ValidationError([{ path: "template", message, ...where }]);
   }
-  if (issues.length > 0) throw new ValidationError(issues);
   return options.data;
 }
