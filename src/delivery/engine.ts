@@ -67,8 +67,7 @@ export function createDeliveryEngine(
 ): DeliveryEngine {
   const recorder = createRecorder(db, {
     failureThreshold: settings.failureThreshold,
-    maxBatch: Math.min(settings.claimBatch, 1000),
-    maxDelayMs: 5,
+    maxBatch: 1000,
     onError: (error) => log.error("could not record delivery attempts; retrying", { error: String(error) }),
   });
   const inFlight = new Map<string, DeliveryJob>();
@@ -104,7 +103,7 @@ export function createDeliveryEngine(
     );
   }
 
-  async function process(job: DeliveryJob): Promise<AttemptRecord> {
+  async function processJob(job: DeliveryJob): Promise<AttemptRecord> {
     if (tooOld(job)) {
       const ageLimit = `not delivered within ${settings.maxDeliveryAgeMs / 1000} s of the event's arrival`;
       const record = {
@@ -122,7 +121,7 @@ export function createDeliveryEngine(
 
   function launch(job: DeliveryJob) {
     inFlight.set(job.deliveryId, job);
-    process(job)
+    processJob(job)
       .catch((error) =>
         log.error("delivery failed unexpectedly", { delivery: job.deliveryId, error: String(error) }),
       )
@@ -165,7 +164,7 @@ export function createDeliveryEngine(
       running ??= loop();
     },
     wake: () => workArrived.fire(),
-    deliverNow: process,
+    deliverNow: processJob,
     async stop(graceMs) {
       stopping = true;
       workArrived.fire();

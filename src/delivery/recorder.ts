@@ -10,9 +10,8 @@ export interface Recorder {
 
 export interface RecorderOptions {
   failureThreshold: number;
-  /** A batch is written when it holds this many records, or `maxDelayMs` after its first one. */
+  /** The most records committed in one transaction. */
   maxBatch: number;
-  maxDelayMs: number;
   onError: (error: unknown) => void;
 }
 
@@ -22,32 +21,22 @@ interface Waiting {
 }
 
 /**
- * Collects attempt results and commits them in batches: one transaction for many deliveries is
- * what lets a worker keep thousands of deliveries a second on one database connection. Writes
- * run one at a time; a failed write is tried again, so a result is never dropped while the
- * process lives (if it dies, the leases run out and the deliveries are sent again).
+ * Collects attempt results and commits them in batches (group commit): while one transaction
+ * is being written, the next results gather, and go together in the next one as soon as it
+ * ends. One transaction for many deliveries is what lets a worker keep thousands of deliveries
+ * a second. A failed write is tried again, so a result is never dropped while the process lives
+ * (if it dies, the leases run out and the deliveries are sent again).
  */
 export function createRecorder(db: Db, options: RecorderOptions): Recorder {
-  let waiting: Waiting[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let writing: Promise<void> = Promise.resolve();
+  const waiting: Waiting[] = [];
+  let writing: Promise<void> | undefined;
 
-  function schedule() {
-    if (waiting.length >= options.maxBatch) {
-      void flush();
-    } else if (!timer) {
-      timer = setTimeout(() => void flush(), options.maxDelayMs);
+  async function writeWaiting(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, options.maxBatch);
+      await writeWithRetry(batch);
     }
-  }
-
-  function flush(): Promise<void> {
-    clearTimeout(timer);
-    timer = undefined;
-    const batch = waiting;
-    waiting = [];
-    if (batch.length === 0) return writing;
-    writing = writing.then(() => writeWithRetry(batch));
-    return writing;
+    writing = undefined;
   }
 
   async function writeWithRetry(batch: Waiting[]) {
@@ -67,10 +56,16 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
     }
   }
 
+  function flush(): Promise<void> {
+    writing ??= writeWaiting();
+    return writing;
+  }
+
   function record(record: AttemptRecord): Promise<void> {
     return new Promise((done) => {
       waiting.push({ record, done });
-      schedule();
+      // Results that finish in the same tick go together; later ones wait for the write under way.
+      if (!writing) writing = new Promise<void>((resolve) => setImmediate(resolve)).then(writeWaiting);
     });
   }
 
