@@ -44,3 +44,14 @@ export function valueText(value: unknown): string {
   if (typeof value === "string") return value;
   return JSON.stringify(value);
 }
+
+/**
+ * A function that replaces every occurrence of each key of `replacements` (single characters)
+ * with its value, in one pass: the building block of the formats' escaping helpers.
+ */
+export function characterReplacer(replacements: Record<string, string>): (text: string) => string {
+  // \uXXXX in the class, so that \ ] ^ - and friends need no special care.
+  const unicodeEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  const pattern = new RegExp(`[${Object.keys(replacements).map(unicodeEscape).join("")}]`, "g");
+  return (text) => text.replace(pattern, (char) => replacements[char] ?? char);
+}

@@ -1,11 +1,23 @@
+import { cefFormat } from "./cef";
 import type { Format } from "./format";
 import { jsonFormat } from "./json";
+import { leefFormat } from "./leef";
+import { slackFormat } from "./slack";
+import { splunkHecFormat } from "./splunk-hec";
+import { syslogFormat } from "./syslog";
+import { teamsFormat } from "./teams";
 
 /** Every format Herald can render, by wire name. A new format is one module and one line here. */
-export const FORMATS = [jsonFormat] as Format<never>[];
+export const FORMATS = [
+  jsonFormat,
+  slackFormat,
+  teamsFormat,
+  cefFormat,
+  leefFormat,
+  syslogFormat,
+  splunkHecFormat,
+] as Format<never>[];
 
 export function findFormat(name: string): Format<unknown> | undefined {
   return FORMATS.find((format) => format.name === name) as Format<unknown> | undefined;
 }
-
-export const FORMAT_NAMES = FORMATS.map((format) => format.name);

@@ -1,0 +1,345 @@
+import { isIPv4 } from "node:net";
+import type { HelperOptions } from "handlebars";
+import { z } from "zod";
+import type { HeraldEvent } from "../events/event";
+import type { Severity } from "../events/severity";
+import { characterReplacer, flattenObject, truncateChars, valueText } from "../text";
+import { type Format, FormatError, type TemplateContext, templateContext } from "./format";
+
+// ArcSight Common Event Format, after "Implementing ArcSight CEF" (rev 25):
+//   CEF:0|Device Vendor|Device Product|Device Version|Device Event Class ID|Name|Severity|Extension
+// The first part of this module is shared with the other key=value SIEM format, LEEF.
+
+/**
+ * Template helpers cannot return warnings, so a format that wants to hear what its helpers had
+ * to change renders with a list under this key in the template context. A symbol: templates
+ * cannot see it, and helpers used by other formats' templates find none and stay silent.
+ */
+export const HELPER_WARNINGS = Symbol("warnings from template helpers");
+
+export function warnFromHelper(helperOptions: HelperOptions, message: string): void {
+  const root = helperOptions.data?.root as { [HELPER_WARNINGS]?: string[] } | undefined;
+  root?.[HELPER_WARNINGS]?.push(message);
+}
+
+/** The start of a value, for warnings that say which value was changed. */
+export function excerpt(text: string): string {
+  return JSON.stringify(truncateChars(text, 40));
+}
+
+/** Herald's scale on the SIEMs' 0–10 (LEEF: 1–10) scale, unless a webhook maps it otherwise. */
+const DEFAULT_SEVERITY_MAP: Record<Severity, number> = {
+  info: 1,
+  low: 3,
+  medium: 5,
+  high: 8,
+  critical: 10,
+};
+
+/** `severity_map` option: any of Herald's severities mapped to min..10; the rest keep their default. */
+export function severityMapSchema(min: number) {
+  const level = (severity: Severity) =>
+    z.number().int().min(min).max(10).default(DEFAULT_SEVERITY_MAP[severity]);
+  return z
+    .object({
+      info: level("info"),
+      low: level("low"),
+      medium: level("medium"),
+      high: level("high"),
+      critical: level("critical"),
+    })
+    .strict()
+    .prefault({});
+}
+
+/** A Herald severity through the rendering webhook's `severity_map` (for the severity helpers). */
+export function mappedSeverity(severity: unknown, helperOptions: HelperOptions): string {
+  const root = helperOptions.data?.root as
+    | { options?: { severity_map?: Record<string, number> } }
+    | undefined;
+  const map: Record<string, number> = root?.options?.severity_map ?? DEFAULT_SEVERITY_MAP;
+  const key = String(severity);
+  return Object.hasOwn(map, key) ? String(map[key]) : "";
+}
+
+/**
+ * Data fields that Herald's producers use for things the SIEM formats have standard keys for,
+ * by meaning. When an event has several fields of one meaning, the first listed that the
+ * standard key accepts wins; the others stay custom fields.
+ */
+export const WELL_KNOWN_FIELDS = {
+  sourceAddress: ["client_ip", "remote_ip", "remote_addr4", "src_ip", "source_ip"],
+  sourcePort: ["remote_port", "client_port", "src_port", "source_port"],
+  destinationAddress: ["dst_ip", "destination_ip"],
+  destinationPort: ["dst_port", "destination_port"],
+  destinationHost: ["domain", "host"],
+  userName: ["account", "username", "user"],
+  url: ["url", "asset", "path"],
+  httpMethod: ["method"],
+  action: ["action", "block_status"],
+  outcome: ["outcome"],
+  category: ["category"],
+  reason: ["reason"],
+} as const;
+
+/** A format's standard key for one meaning: which values it takes, how long they may be. */
+export interface StandardKey {
+  key: string;
+  meaning: keyof typeof WELL_KNOWN_FIELDS;
+  accepts?: (text: string) => boolean;
+  maxLength?: number;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export const isPort = (text: string) => /^\d{1,5}$/.test(text) && Number(text) <= 65535;
+
+/** `text` cut to `maxLength` characters, with a warning naming `what` when it was. */
+export function fitted(what: string, text: string, maxLength: number, warnings: string[]): string {
+  const cut = truncateChars(text, maxLength);
+  if (cut !== text) warnings.push(`${what}: cut to ${maxLength} characters`);
+  return cut;
+}
+
+/**
+ * The standard keys an event's data fills (top-level text and number fields only), and which
+ * data fields went into them.
+ */
+export function standardFields(
+  data: Record<string, unknown>,
+  keys: StandardKey[],
+  warnings: string[],
+): { fields: KeyValue[]; used: Set<string> } {
+  const fields: KeyValue[] = [];
+  const used = new Set<string>();
+  for (const { key, meaning, accepts = () => true, maxLength } of keys) {
+    const field = WELL_KNOWN_FIELDS[meaning].find((name) => {
+      const value = data[name];
+      return (typeof value === "string" || typeof value === "number") && accepts(String(value));
+    });
+    if (field === undefined) continue;
+    const text = String(data[field]);
+    const value = maxLength ? fitted(`${key} (data.${field})`, text, maxLength, warnings) : text;
+    fields.push({ key, value });
+    used.add(field);
+  }
+  return { fields, used };
+}
+
+/** The data fields not in `used`, flattened, as `data.<path>` (the path templates use too). */
+export function otherDataFields(data: Record<string, unknown>, used: Set<string>): [string, unknown][] {
+  const rest = Object.fromEntries(Object.entries(data).filter(([name]) => !used.has(name)));
+  return Object.entries(flattenObject(rest)).map(([path, value]) => [`data.${path}`, value]);
+}
+
+// ---- CEF ----
+
+/** Header fields: backslash and pipe escaped; line breaks, which the header cannot carry, become spaces. */
+const escapeHeader = characterReplacer({ "\\": "\\\\", "|": "\\|", "\n": " ", "\r": " " });
+/** Extension values: backslash and equals sign escaped, line breaks written as \n and \r. */
+const escapeExtension = characterReplacer({ "\\": "\\\\", "=": "\\=", "\n": "\\n", "\r": "\\r" });
+/** What a backslash may precede, and what it stands for: in the header, in extension values. */
+const HEADER_ESCAPES: Record<string, string> = { "\\": "\\", "|": "|" };
+const EXTENSION_ESCAPES: Record<string, string> = { "\\": "\\", "=": "=", n: "\n", r: "\r" };
+
+/** Header fields 1–5 (after "CEF:0") and their lengths in the CEF specification. */
+const HEADER_FIELDS = [
+  { name: "Device Vendor", maxLength: 63 },
+  { name: "Device Product", maxLength: 63 },
+  { name: "Device Version", maxLength: 31 },
+  { name: "Device Event Class ID", maxLength: 1023 },
+  { name: "Name", maxLength: 512 },
+];
+const SEVERITY = /^(?:[0-9]|10|Unknown|Low|Medium|High|Very-High)$/;
+const EXTENSION_KEY = /^[A-Za-z0-9]+$/;
+/** More custom fields than the six cs slots go into msg, as one JSON object. */
+const CUSTOM_STRING_SLOTS = 6;
+
+/**
+ * Data with a standard CEF meaning goes to its key (extension dictionary lengths):
+ *   client_ip | remote_ip | remote_addr4 | src_ip | source_ip → src (IPv4 only; others stay custom)
+ *   remote_port | client_port | src_port | source_port → spt;  dst_ip | destination_ip → dst;
+ *   dst_port | destination_port → dpt;  domain | host → dhost;  account | username | user → suser;
+ *   url | asset | path → request;  method → requestMethod;  action | block_status → act;
+ *   outcome → outcome;  category → cat;  reason → reason.
+ * The event itself: time → rt (epoch ms), id → externalId, source → sourceServiceName, type →
+ * Device Event Class ID, title → Name. Everything else (subject, other data) is custom.
+ */
+const CEF_STANDARD_KEYS: StandardKey[] = [
+  { key: "src", meaning: "sourceAddress", accepts: isIPv4 },
+  { key: "spt", meaning: "sourcePort", accepts: isPort },
+  { key: "dst", meaning: "destinationAddress", accepts: isIPv4 },
+  { key: "dpt", meaning: "destinationPort", accepts: isPort },
+  { key: "dhost", meaning: "destinationHost", maxLength: 1023 },
+  { key: "suser", meaning: "userName", maxLength: 1023 },
+  { key: "request", meaning: "url", maxLength: 1023 },
+  { key: "requestMethod", meaning: "httpMethod", maxLength: 1023 },
+  { key: "act", meaning: "action", maxLength: 63 },
+  { key: "outcome", meaning: "outcome", maxLength: 63 },
+  { key: "cat", meaning: "category", maxLength: 1023 },
+  { key: "reason", meaning: "reason", maxLength: 1023 },
+];
+
+const line = z.string().regex(/^[^\r\n]*$/, "must be a single line");
+const cefOptionsSchema = z
+  .object({
+    device_vendor: line.min(1).max(63).default("Herald"),
+    device_product: line.min(1).max(63).default("Herald"),
+    device_version: line.min(1).max(31).default("1.0"),
+    severity_map: severityMapSchema(0),
+  })
+  .strict();
+export type CefOptions = z.infer<typeof cefOptionsSchema>;
+
+interface CefTemplateContext extends TemplateContext {
+  /** The extension's key=value pairs, unescaped; the template escapes values with {{cef value}}. */
+  cef_extension: KeyValue[];
+  [HELPER_WARNINGS]: string[];
+}
+
+/** The event's CEF extension fields, values cut to the dictionary's lengths (with a warning). */
+function cefExtension(event: HeraldEvent, warnings: string[]): KeyValue[] {
+  const fields: KeyValue[] = [
+    { key: "rt", value: String(Date.parse(event.time)) },
+    { key: "externalId", value: fitted("externalId (id)", event.id, 40, warnings) },
+    { key: "sourceServiceName", value: fitted("sourceServiceName (source)", event.source, 1023, warnings) },
+  ];
+  const standard = standardFields(event.data, CEF_STANDARD_KEYS, warnings);
+  fields.push(...standard.fields);
+
+  const custom: [string, unknown][] = otherDataFields(event.data, standard.used);
+  if (event.subject !== null) custom.unshift(["subject", event.subject]);
+  if (custom.length > CUSTOM_STRING_SLOTS) {
+    const json = JSON.stringify(Object.fromEntries(custom));
+    fields.push({ key: "msg", value: fitted("msg (fields beyond cs1–cs6)", json, 1023, warnings) });
+  } else {
+    custom.forEach(([label, value], index) => {
+      const slot = `cs${index + 1}`;
+      fields.push(
+        { key: slot, value: fitted(`${slot} (${label})`, valueText(value), 4000, warnings) },
+        { key: `${slot}Label`, value: fitted(`${slot}Label`, label, 1023, warnings) },
+      );
+    });
+  }
+  return fields;
+}
+
+/** Undoes CEF escaping; a backslash before anything else makes the text unparseable. */
+function unescapeCef(text: string, escapes: Record<string, string>, where: string): string {
+  return text.replace(/\\(.?)/gs, (sequence, char: string) => {
+    const unescaped = escapes[char];
+    if (unescaped === undefined) {
+      throw new FormatError(
+        `${where}: "${sequence}" is not a CEF escape (escape values with the cef helpers)`,
+      );
+    }
+    return unescaped;
+  });
+}
+
+/** Splits a line at the seven unescaped pipes that end its header fields: eight parts. */
+function splitAtHeaderPipes(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length && parts.length < 7; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === "|") {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (parts.length < 7) {
+    throw new FormatError(`the CEF header needs 7 "|" separators, the template produced ${parts.length}`);
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** Checks the extension parses as key=value pairs: each value runs to the space before the next key. */
+function checkExtension(extension: string): void {
+  if (extension === "") return;
+  const equalSigns: number[] = [];
+  for (let i = 0; i < extension.length; i++) {
+    if (extension[i] === "\\") i++;
+    else if (extension[i] === "=") equalSigns.push(i);
+  }
+  if (equalSigns.length === 0)
+    throw new FormatError(`the CEF extension is not key=value pairs: ${excerpt(extension)}`);
+  let keyStart = 0;
+  equalSigns.forEach((at, index) => {
+    const key = extension.slice(keyStart, at);
+    if (!EXTENSION_KEY.test(key)) {
+      throw new FormatError(
+        `the CEF extension has an invalid key ${excerpt(key)} (keys are letters and digits; escape values with {{cef …}})`,
+      );
+    }
+    const next = equalSigns[index + 1];
+    const valueEnd = next === undefined ? extension.length : extension.lastIndexOf(" ", next);
+    if (valueEnd < at) throw new FormatError(`the CEF extension value of ${key} holds an unescaped "="`);
+    unescapeCef(extension.slice(at + 1, valueEnd), EXTENSION_ESCAPES, `the CEF extension value of ${key}`);
+    keyStart = valueEnd + 1;
+  });
+}
+
+/**
+ * Checks a rendered line is one CEF event a receiver can parse, and cuts header fields that are
+ * longer than the specification allows (with a warning). Throws FormatError otherwise.
+ */
+function checkedCefLine(rendered: string, warnings: string[]): string {
+  if (/[\r\n]/.test(rendered)) {
+    throw new FormatError("the template produced more than one line; a CEF event is a single line");
+  }
+  const [version, ...rest] = splitAtHeaderPipes(rendered);
+  const fields = rest.slice(0, 5);
+  const [severity = "", extension = ""] = rest.slice(5);
+  if (version !== "CEF:0" && version !== "CEF:1") {
+    throw new FormatError(`a CEF line starts with "CEF:0|", the template produced ${excerpt(version ?? "")}`);
+  }
+  if (!SEVERITY.test(severity)) {
+    throw new FormatError(`the CEF severity must be 0–10, the template produced ${excerpt(severity)}`);
+  }
+  const header = HEADER_FIELDS.map(({ name, maxLength }, index) => {
+    const raw = fields[index] ?? "";
+    const value = unescapeCef(raw, HEADER_ESCAPES, `the CEF header field ${name}`);
+    const cut = fitted(`CEF ${name}`, value, maxLength, warnings);
+    return cut === value ? raw : escapeHeader(cut);
+  });
+  checkExtension(extension);
+  return [version, ...header, severity, extension].join("|");
+}
+
+export const cefFormat: Format<CefOptions> = {
+  name: "cef",
+  description: "ArcSight Common Event Format: one CEF line per event",
+  contentType: "text/plain; charset=utf-8",
+  optionsSchema: cefOptionsSchema,
+  helpers: {
+    /** An extension value: \ = and line breaks escaped. */
+    cef: (value: unknown) => escapeExtension(valueText(value)),
+    /** A header field: \ and | escaped, line breaks (which the header cannot hold) as spaces. */
+    cefHeader: (value: unknown, options: HelperOptions) => {
+      const text = valueText(value);
+      if (/[\r\n]/.test(text))
+        warnFromHelper(options, `CEF header: line breaks became spaces in ${excerpt(text)}`);
+      return escapeHeader(text);
+    },
+    /** A Herald severity on CEF's 0–10 scale, through the webhook's severity_map. */
+    cefSeverity: mappedSeverity,
+  },
+  render({ events, options, template }) {
+    const [event] = events;
+    if (!event || events.length > 1) throw new FormatError("the cef format renders one event at a time");
+    const warnings: string[] = [];
+    const context: CefTemplateContext = {
+      ...templateContext(event, options),
+      cef_extension: cefExtension(event, warnings),
+      [HELPER_WARNINGS]: warnings,
+    };
+    // A template file's final line break ends the line; it is not part of the event.
+    const body = checkedCefLine(template(context).replace(/[\r\n]+$/, ""), warnings);
+    return { contentType: "text/plain; charset=utf-8", body, warnings: [...new Set(warnings)] };
+  },
+};

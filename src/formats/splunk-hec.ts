@@ -1,0 +1,85 @@
+import { z } from "zod";
+import type { HeraldEvent } from "../events/event";
+import { type Format, FormatError, templateContext } from "./format";
+import { isObject, parseTemplateJson } from "./slack";
+
+/** Splunk's rule for index names. */
+const INDEX_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+/** Splunk field names: a letter first, then letters, digits, underscores and dots. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/;
+
+const splunkHecOptionsSchema = z
+  .object({
+    index: z
+      .string()
+      .regex(
+        INDEX_NAME,
+        "must be a Splunk index name: lowercase letters, digits, _ and -, not starting with _ or -",
+      )
+      .optional(),
+    /** Default: the event's source. */
+    source: z.string().min(1).optional(),
+    sourcetype: z.string().min(1).default("herald:event"),
+    host: z.string().min(1).default("herald"),
+    /** Indexed fields added to every event. */
+    fields: z
+      .record(z.string(), z.string({ error: "field values must be strings" }))
+      .superRefine((fields, context) => {
+        for (const name of Object.keys(fields).filter((name) => !FIELD_NAME.test(name))) {
+          context.addIssue({
+            code: "custom",
+            path: [name],
+            message: `"${name}" is not a Splunk field name: a letter first, then letters, digits, _ and .`,
+          });
+        }
+      })
+      .optional(),
+  })
+  .strict();
+export type SplunkHecOptions = z.infer<typeof splunkHecOptionsSchema>;
+
+/**
+ * Splunk HTTP Event Collector (/services/collector/event). The template (templates/splunk_hec.hbs)
+ * shapes each event's "event"; the envelope around it comes from the event and the options.
+ * Several events go in one request as JSON objects one after another, one per line.
+ */
+export const splunkHecFormat: Format<SplunkHecOptions> = {
+  name: "splunk_hec",
+  description: "Splunk HTTP Event Collector: one JSON object per event, several events per request",
+  contentType: "application/json",
+  optionsSchema: splunkHecOptionsSchema,
+  render({ events, options, template }) {
+    if (events.length === 0) throw new FormatError("the splunk_hec format needs at least one event");
+    const body = events
+      .map((event) => {
+        const payload = parsePayload(template(templateContext(event, options)));
+        return JSON.stringify(hecEvent(event, payload, options));
+      })
+      .join("\n");
+    return { contentType: "application/json", body, warnings: [] };
+  },
+};
+
+function parsePayload(text: string): unknown {
+  const payload = parseTemplateJson(text);
+  if (!isObject(payload) && !(typeof payload === "string" && payload !== "")) {
+    throw new FormatError(
+      "the template must produce a JSON object or a non-empty string: HEC takes nothing else",
+    );
+  }
+  return payload;
+}
+
+function hecEvent(event: HeraldEvent, payload: unknown, options: SplunkHecOptions): Record<string, unknown> {
+  return {
+    // Epoch seconds; the division keeps the milliseconds (1771583400.123).
+    time: Date.parse(event.time) / 1000,
+    host: options.host,
+    source: options.source ?? event.source,
+    sourcetype: options.sourcetype,
+    // JSON.stringify leaves out index and fields when they are not set.
+    index: options.index,
+    fields: options.fields,
+    event: payload,
+  };
+}
