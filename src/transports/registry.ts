@@ -1,14 +1,36 @@
-import { createHttpTransport } from "./http";
+import { createEgressPolicy, type EgressPolicyOptions } from "./egress";
+import {
+  createHttpTransport,
+  type HttpAuth,
+  type HttpTransportOptions,
+  type SplunkHecSettings,
+} from "./http";
+import { createSyslogTransport, type SyslogFraming, type SyslogTransportOptions } from "./syslog";
+import type { TlsSettings } from "./tls";
 import type { SendOutcome } from "./transport";
 
 /** Everything a transport may need for one send; each transport takes what it uses. */
 export interface TransportRequest {
   url: string;
+  /** http(s) only. */
   method: "POST" | "PUT";
+  /** http(s) only. */
   headers: Record<string, string>;
+  /** For syslog, one complete syslog message. */
   body: string;
+  /** Bounds the whole send: connecting, writing, and for HTTP the answer (and a Splunk HEC ack). */
   timeoutMs: number;
   connectTimeoutMs: number;
+  /** https: and tls: — server verification and client certificate. Default: verify against Node's CAs. */
+  tls?: TlsSettings;
+  /** http(s): credentials for the Authorization header. Default: none (or whatever `headers` has). */
+  auth?: HttpAuth;
+  /** http(s): read answers as Splunk HEC answers. Default: off, unless `auth.type` is "splunk". */
+  splunkHec?: SplunkHecSettings;
+  /** tcp: and tls: — how messages are delimited. Default "octet-counting". */
+  framing?: SyslogFraming;
+  /** udp: — the longest datagram; a longer message is cut. Default 2048, at most 65,507. */
+  maxMessageBytes?: number;
 }
 
 export interface Transport {
@@ -17,16 +39,31 @@ export interface Transport {
 }
 
 /** URL schemes Herald can deliver to. The webhook's `url` picks the transport. */
-export const TRANSPORT_SCHEMES = ["http:", "https:"] as const;
+export const TRANSPORT_SCHEMES = ["http:", "https:", "udp:", "tcp:", "tls:"] as const;
 
 export interface Transports {
   forUrl(url: string): Transport;
   closeAll(): Promise<void>;
 }
 
-export function createTransports(): Transports {
-  const http = createHttpTransport();
-  const bySchemes: Record<(typeof TRANSPORT_SCHEMES)[number], Transport> = { "http:": http, "https:": http };
+export interface TransportsOptions {
+  /** Which addresses may be connected to; see egress.ts for the rules and the built-in denials. */
+  egress?: EgressPolicyOptions;
+  http?: Omit<HttpTransportOptions, "egress">;
+  syslog?: Omit<SyslogTransportOptions, "egress">;
+}
+
+export function createTransports(options: TransportsOptions = {}): Transports {
+  const egress = createEgressPolicy(options.egress);
+  const http = createHttpTransport({ egress, ...options.http });
+  const syslog = createSyslogTransport({ egress, ...options.syslog });
+  const bySchemes: Record<(typeof TRANSPORT_SCHEMES)[number], Transport> = {
+    "http:": http,
+    "https:": http,
+    "udp:": syslog,
+    "tcp:": syslog,
+    "tls:": syslog,
+  };
   return {
     forUrl(url) {
       const transport = bySchemes[new URL(url).protocol as keyof typeof bySchemes];
