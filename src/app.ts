@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { deliveryRoutes } from "./api/deliveries";
 import type { ApiDeps, AppEnv } from "./api/deps";
 import { eventRoutes } from "./api/events";
+import { formatRoutes } from "./api/formats";
 import { healthRoutes } from "./api/health";
 import { errorBody, handleError } from "./api/http";
 import { keyRoutes } from "./api/keys";
@@ -37,6 +38,7 @@ export function createApp(deps: ApiDeps, log: Logger) {
   api.route("/", webhookRoutes(deps));
   api.route("/", deliveryRoutes(deps));
   api.route("/", keyRoutes(deps));
+  api.route("/", formatRoutes(deps));
   app.route("/api/v1", api);
   return app;
 }

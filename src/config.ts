@@ -7,6 +7,11 @@ const flag = z
 
 const seconds = z.coerce.number().nonnegative();
 
+const cidrList = z
+  .union([z.array(z.string()), z.string().transform((text) => text.split(",").map((part) => part.trim()))])
+  .transform((list) => list.filter((cidr) => cidr !== ""))
+  .default([]);
+
 const jsonObject = z.union([
   z.record(z.string(), z.string()),
   z.string().transform((text, ctx) => {
@@ -61,6 +66,10 @@ export const configSchema = z.object({
   HERALD_FAILURE_THRESHOLD: z.coerce.number().int().min(0).default(50),
   /** A delivery not sent within this many seconds of its event's arrival is discarded; 0 keeps it forever. */
   HERALD_MAX_DELIVERY_AGE_S: seconds.default(7 * 24 * 3600),
+  /** CIDRs webhooks may never reach, e.g. "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" (metadata and link-local always are). */
+  HERALD_EGRESS_DENY: cidrList,
+  /** When set, the only CIDRs webhooks may reach (the deny list still applies). */
+  HERALD_EGRESS_ALLOW: cidrList,
   /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
   HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -31,7 +31,9 @@ export async function startGateway(
   await store.migrate();
 
   const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
-  const transports = createTransports();
+  const transports = createTransports({
+    egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
+  });
   const engine = createDeliveryEngine(
     store.db,
     { templates, transports, now },

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { startGateway } from "./gateway";
 import { createJsonLogger } from "./logger";
+import { describeRenderError, renderCommand } from "./render-command";
 import { openStore } from "./store/db";
 import { createApiKey, hasApiKeys, listApiKeys, ROLES, type Role, revokeApiKey } from "./store/keys";
 
@@ -13,6 +14,8 @@ const USAGE = `Usage: herald <command>
   keys create --role <${ROLES.join("|")}> --name <name>   print a new API key (shown once)
   keys list                              list API keys (never the keys themselves)
   keys revoke <id>                       revoke an API key
+  render --format <name> --event <file.json> [--template <file.hbs>] [--options '<json>'] [--url <url>]
+                                         print what a webhook would send (warnings on stderr)
 
 Settings come from the environment (see README): PORT, DATABASE_URL, HERALD_DATA_DIR, …`;
 
@@ -81,6 +84,19 @@ async function keys(config: Config, args: string[]) {
   }
 }
 
+function render(config: Config, args: string[]) {
+  try {
+    const { body, warnings } = renderCommand(config, args);
+    process.stdout.write(body.endsWith("\n") ? body : `${body}\n`);
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  } catch (error) {
+    const problem = describeRenderError(error);
+    if (problem === undefined) throw error;
+    process.stderr.write(`herald render: ${problem}\n`);
+    process.exitCode = 1;
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(argv: string[]) {
@@ -93,6 +109,7 @@ async function main(argv: string[]) {
   if (command === "serve") return serve(config);
   if (command === "migrate") return migrate(config);
   if (command === "keys") return keys(config, rest);
+  if (command === "render") return render(config, rest);
   throw new UsageError(`unknown command "${command}"`);
 }
 

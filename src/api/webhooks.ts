@@ -8,6 +8,7 @@ import { createTestDelivery, listDeliveries } from "../store/deliveries";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
 import {
   inputToRow,
+  keepWriteOnlyValues,
   READ_ONLY_FIELDS,
   rowToInput,
   rowToWire,
@@ -17,6 +18,7 @@ import {
 import { validateWebhook } from "../webhooks/validate";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
+import { preview } from "./formats";
 import { intQuery, readJson } from "./http";
 
 const testRequestSchema = z.strictObject({
@@ -42,13 +44,10 @@ export function webhookRoutes(deps: ApiDeps) {
     return row;
   }
 
-  /** Checks the whole definition (schema, format options, template) and stores what the format parsed. */
+  /** Checks the whole definition (format options, template); it is stored as the operator wrote it. */
   function checked(input: WebhookInput) {
-    const options = validateWebhook(input, deps.templates, deps.catalog, deps.now()) as Record<
-      string,
-      unknown
-    >;
-    return inputToRow({ ...input, options });
+    validateWebhook(input, deps.templates, deps.catalog, deps.now());
+    return inputToRow(input);
   }
 
   app.get("/webhooks", allow("viewer"), async (c) => {
@@ -73,7 +72,9 @@ export function webhookRoutes(deps: ApiDeps) {
     if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
       throw new ValidationError([{ path: "", message: "must be a JSON object of the fields to change" }]);
     }
-    const input = parseOrThrow(webhookInputSchema, { ...rowToInput(existing), ...patch });
+    const stored = rowToInput(existing);
+    const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
+    const input = parseOrThrow(webhookInputSchema, { ...stored, ...changes });
     const reactivated = input.is_active && !existing.isActive;
     const row = await updateWebhook(deps.db, existing.id, {
       ...checked(input),
@@ -120,6 +121,14 @@ export function webhookRoutes(deps: ApiDeps) {
       response_excerpt: record.responseExcerpt,
       warnings: record.warnings,
     });
+  });
+
+  /** What the webhook would send for the event in the body (or a sample), without sending it. */
+  app.post("/webhooks/:id/preview", allow("viewer"), async (c) => {
+    const webhook = await webhookOr404(c.req.param("id"));
+    const body = await readJson(c, { optional: true });
+    const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
+    return c.json(preview(deps, rowToInput(webhook), event));
   });
 
   app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {

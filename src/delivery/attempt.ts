@@ -1,9 +1,11 @@
-import { FormatError, type Rendered } from "../formats/format";
-import { findFormat } from "../formats/registry";
+import type { Rendered } from "../formats/format";
+import { FormatError } from "../formats/format";
 import type { DeliveryJob } from "../store/deliveries";
+import type { WebhookRow } from "../store/webhooks";
 import { type TemplateEngine, TemplateError } from "../templates/engine";
-import type { Transports } from "../transports/registry";
+import type { TransportRequest, Transports } from "../transports/registry";
 import { failure, type SendOutcome } from "../transports/transport";
+import { renderForWebhook } from "./render";
 import { signatureHeaders } from "./signing";
 
 export const USER_AGENT = "Herald/0.1 (+security-event gateway)";
@@ -12,16 +14,6 @@ export interface AttemptDeps {
   templates: TemplateEngine;
   transports: Transports;
   now: () => Date;
-}
-
-/** Renders the webhook's format for the job's event, or says why it could not (never retryable). */
-export function renderJob(job: DeliveryJob, templates: TemplateEngine, now: Date): Rendered {
-  const { webhook } = job;
-  const format = findFormat(webhook.format);
-  if (!format) throw new FormatError(`unknown format "${webhook.format}"`);
-  const options = format.optionsSchema.parse(webhook.options);
-  const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  return format.render({ events: [job.event], options, template, now });
 }
 
 /** Headers for one request: content type, the operator's headers, webhook-id and signatures. */
@@ -38,26 +30,47 @@ export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date):
   };
 }
 
+/** The webhook's transport settings in the transport layer's terms. */
+function transportSettings(
+  webhook: WebhookRow,
+): Omit<TransportRequest, "url" | "method" | "headers" | "body"> {
+  return {
+    timeoutMs: webhook.timeoutMs,
+    connectTimeoutMs: webhook.connectTimeoutMs,
+    auth: webhook.auth ?? undefined,
+    tls: webhook.tls
+      ? {
+          ca: webhook.tls.ca,
+          cert: webhook.tls.cert,
+          key: webhook.tls.key,
+          servername: webhook.tls.servername,
+          allowInvalidCerts: webhook.tls.allow_invalid_certs,
+        }
+      : undefined,
+    splunkHec: webhook.splunkHec ?? undefined,
+    framing: webhook.syslog?.framing,
+    maxMessageBytes: webhook.syslog?.max_message_bytes,
+  };
+}
+
 /** One attempt: render, sign and send. Template and format errors are permanent failures. */
 export async function attemptDelivery(job: DeliveryJob, deps: AttemptDeps): Promise<SendOutcome> {
   const now = deps.now();
+  const { webhook } = job;
   let rendered: Rendered;
   try {
-    rendered = renderJob(job, deps.templates, now);
+    rendered = renderForWebhook(webhook, [job.event], deps.templates, now);
   } catch (error) {
-    if (error instanceof TemplateError || error instanceof FormatError) {
-      return failure(`template error: ${error.message}`, false, 0);
-    }
-    return failure(`cannot render: ${(error as Error).message}`, false, 0);
+    const problem =
+      error instanceof TemplateError || error instanceof FormatError ? "template error" : "cannot render";
+    return failure(`${problem}: ${(error as Error).message}`, false, 0);
   }
-  const { webhook } = job;
   const outcome = await deps.transports.forUrl(webhook.url).send({
     url: webhook.url,
     method: webhook.method,
     headers: requestHeaders(job, rendered, now),
     body: rendered.body,
-    timeoutMs: webhook.timeoutMs,
-    connectTimeoutMs: webhook.connectTimeoutMs,
+    ...transportSettings(webhook),
   });
   return { ...outcome, warnings: [...rendered.warnings, ...outcome.warnings] };
 }

@@ -13,6 +13,28 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+export type WebhookAuth =
+  | { type: "basic"; username: string; password: string }
+  | { type: "bearer"; token: string }
+  | { type: "splunk"; token: string };
+export interface WebhookTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  allow_invalid_certs: boolean;
+}
+export interface WebhookSplunkHec {
+  ack: boolean;
+  channel: string;
+}
+export interface WebhookSyslog {
+  framing: "octet-counting" | "lf";
+  max_message_bytes: number;
+  rfc: "5424" | "3164";
+  envelope: Record<string, unknown>;
+}
+
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
 export const apiKeys = pgTable("api_keys", {
@@ -41,6 +63,11 @@ export const webhooks = pgTable(
     template: text("template"),
     method: text("method").$type<"POST" | "PUT">().notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
+    /** Transport settings, each null when unused; shapes in src/webhooks/schema.ts. */
+    auth: jsonb("auth").$type<WebhookAuth>(),
+    tls: jsonb("tls").$type<WebhookTls>(),
+    splunkHec: jsonb("splunk_hec").$type<WebhookSplunkHec>(),
+    syslog: jsonb("syslog").$type<WebhookSyslog>(),
     timeoutMs: integer("timeout_ms").notNull(),
     connectTimeoutMs: integer("connect_timeout_ms").notNull(),
     retryCount: integer("retry_count").notNull(),

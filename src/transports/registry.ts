@@ -41,6 +41,13 @@ export interface Transport {
 /** URL schemes Herald can deliver to. The webhook's `url` picks the transport. */
 export const TRANSPORT_SCHEMES = ["http:", "https:", "udp:", "tcp:", "tls:"] as const;
 
+const SYSLOG_SCHEMES = new Set(["udp:", "tcp:", "tls:"]);
+
+/** Whether `url` is a syslog destination, whose payloads must be syslog messages. */
+export function carriesSyslog(url: string): boolean {
+  return SYSLOG_SCHEMES.has(new URL(url).protocol);
+}
+
 export interface Transports {
   forUrl(url: string): Transport;
   closeAll(): Promise<void>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { severitySchema } from "../events/severity";
 import type { WebhookRow } from "../store/webhooks";
 import { TRANSPORT_SCHEMES } from "../transports/registry";
+import { DEFAULT_UDP_MAX_MESSAGE_BYTES, MAX_UDP_MESSAGE_BYTES } from "../transports/syslog";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set(["content-length", "host", "connection", "transfer-encoding"]);
@@ -35,6 +36,55 @@ const urlSchema = z
     },
   );
 
+const authSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("basic"),
+    username: z.string().min(1).max(256),
+    password: z.string().max(1024),
+  }),
+  z.strictObject({ type: z.literal("bearer"), token: z.string().min(1).max(8192) }),
+  z.strictObject({ type: z.literal("splunk"), token: z.string().min(1).max(1024) }),
+]);
+
+const pem = (what: string) =>
+  z
+    .string()
+    .max(64 * 1024)
+    .refine((text) => text.includes("-----BEGIN "), `must be a PEM ${what}`);
+
+const tlsSchema = z
+  .strictObject({
+    ca: pem("certificate").optional(),
+    cert: pem("certificate").optional(),
+    key: pem("private key").optional(),
+    servername: z.string().min(1).max(253).optional(),
+    allow_invalid_certs: z.boolean().default(false),
+  })
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), {
+    message: "cert and key go together (mutual TLS needs both)",
+  });
+
+const splunkHecSchema = z.strictObject({
+  /** Wait for indexer acknowledgement before counting a delivery as delivered. */
+  ack: z.boolean().default(false),
+  /** X-Splunk-Request-Channel; Herald makes one per webhook when none is given. */
+  channel: z.uuid().default(() => crypto.randomUUID()),
+});
+
+const syslogSchema = z.strictObject({
+  framing: z.enum(["octet-counting", "lf"]).default("octet-counting"),
+  max_message_bytes: z
+    .number()
+    .int()
+    .min(480)
+    .max(MAX_UDP_MESSAGE_BYTES)
+    .default(DEFAULT_UDP_MAX_MESSAGE_BYTES),
+  /** How a cef, leef or json payload is wrapped: RFC 5424, or the older BSD format of RFC 3164. */
+  rfc: z.enum(["5424", "3164"]).default("5424"),
+  /** Header fields of that wrapping (facility, hostname, app_name, …): the syslog format's options. */
+  envelope: z.record(z.string(), z.unknown()).default({}),
+});
+
 /** What an operator sends to create a webhook (snake_case wire names), with the defaults. */
 export const webhookInputSchema = z.strictObject({
   name: z.string().min(1).max(200),
@@ -52,6 +102,10 @@ export const webhookInputSchema = z.strictObject({
     .default(null),
   method: z.enum(["POST", "PUT"]).default("POST"),
   headers: headersSchema,
+  auth: authSchema.nullable().default(null),
+  tls: tlsSchema.nullable().default(null),
+  splunk_hec: splunkHecSchema.nullable().default(null),
+  syslog: syslogSchema.nullable().default(null),
   timeout_ms: z.number().int().min(1000).max(30_000).default(5000),
   connect_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
   retry_count: z.number().int().min(0).max(10).default(3),
@@ -82,6 +136,10 @@ export function inputToRow(input: WebhookInput) {
     template: input.template,
     method: input.method,
     headers: input.headers,
+    auth: input.auth,
+    tls: input.tls,
+    splunkHec: input.splunk_hec,
+    syslog: input.syslog,
     timeoutMs: input.timeout_ms,
     connectTimeoutMs: input.connect_timeout_ms,
     retryCount: input.retry_count,
@@ -103,6 +161,10 @@ export function rowToInput(row: WebhookRow): WebhookInput {
     template: row.template,
     method: row.method,
     headers: row.headers,
+    auth: row.auth,
+    tls: row.tls,
+    splunk_hec: row.splunkHec,
+    syslog: row.syslog,
     timeout_ms: row.timeoutMs,
     connect_timeout_ms: row.connectTimeoutMs,
     retry_count: row.retryCount,
@@ -113,7 +175,48 @@ export function rowToInput(row: WebhookRow): WebhookInput {
 const SENSITIVE_HEADER = /auth|token|secret|key|cookie|password|signature/i;
 export const MASK = "********";
 
-/** A webhook as the API shows it: never the secret; for viewers, sensitive header values masked. */
+/** Auth as the API shows it: the kind and user name, never a password or token. */
+function authToWire(auth: WebhookRow["auth"]) {
+  if (!auth) return null;
+  return auth.type === "basic" ? { type: auth.type, username: auth.username } : { type: auth.type };
+}
+
+/** TLS settings as the API shows them: certificates, but never the private key. */
+function tlsToWire(tls: WebhookRow["tls"]) {
+  if (!tls) return null;
+  const { key, ...shown } = tls;
+  return { ...shown, has_key: key !== undefined };
+}
+
+/**
+ * Write-only values (auth passwords and tokens, the TLS key) are never shown, so a client that
+ * sends back what it read omits them: an update keeps the stored ones unless new ones are sent.
+ */
+export function keepWriteOnlyValues(
+  existing: WebhookInput,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged = { ...patch };
+  const auth = patch.auth as Record<string, unknown> | null | undefined;
+  if (
+    auth &&
+    existing.auth &&
+    auth.type === existing.auth.type &&
+    !("password" in auth) &&
+    !("token" in auth)
+  ) {
+    const { type: _, ...secrets } = existing.auth;
+    merged.auth = { ...secrets, ...auth };
+  }
+  const tls = patch.tls as Record<string, unknown> | null | undefined;
+  if (tls && existing.tls?.key !== undefined && !("key" in tls)) {
+    const { has_key: _, ...rest } = tls;
+    merged.tls = { ...rest, key: existing.tls.key };
+  }
+  return merged;
+}
+
+/** A webhook as the API shows it: never a secret; for viewers, sensitive header values masked. */
 export function rowToWire(row: WebhookRow, { revealHeaders }: { revealHeaders: boolean }) {
   const { secret, ...input } = rowToInput(row);
   const headers = revealHeaders
@@ -128,6 +231,8 @@ export function rowToWire(row: WebhookRow, { revealHeaders }: { revealHeaders: b
     id: row.id,
     ...input,
     headers,
+    auth: authToWire(input.auth),
+    tls: tlsToWire(input.tls),
     has_secret: secret !== null,
     failure_count: row.failureCount,
     disabled_reason: row.disabledReason,

@@ -1,9 +1,10 @@
-import { type Issue, issuesFromZod, ValidationError } from "../errors";
+import { issuesFromZod, parseOrThrow, ValidationError } from "../errors";
 import type { EventCatalog } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import { subscriptionMatches } from "../events/matching";
 import { FormatError } from "../formats/format";
 import { findFormat } from "../formats/registry";
+import { syslogOptionsSchema } from "../formats/syslog";
 import { type TemplateEngine, TemplateError } from "../templates/engine";
 import type { WebhookInput } from "./schema";
 
@@ -47,20 +48,20 @@ function subscribedTypes(input: WebhookInput, catalog: EventCatalog): string[] {
 /**
  * Checks what the input schema cannot: the format exists, its options fit the format's own
  * schema, and the template compiles and renders a sample of each subscribed type.
- * Returns the options as the format parsed them.
  */
 export function validateWebhook(
   input: WebhookInput,
   templates: TemplateEngine,
   catalog: EventCatalog,
   now: Date,
-) {
+): void {
   const format = findFormat(input.format);
   if (!format) {
     throw new ValidationError([{ path: "format", message: `unknown format "${input.format}"` }]);
   }
   const options = format.optionsSchema.safeParse(input.options);
   if (!options.success) throw new ValidationError(issuesFromZod(options.error, ["options"]));
+  if (input.syslog) parseOrThrow(syslogOptionsSchema, input.syslog.envelope, ["syslog", "envelope"]);
 
   let sampleType: string | undefined;
   try {
@@ -74,5 +75,4 @@ export function validateWebhook(
     const where = error instanceof TemplateError ? { line: error.line, column: error.column } : {};
     throw new ValidationError([{ path: "template", message, ...where }]);
   }
-  return options.data;
 }

@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { Config } from "./config";
+import { renderForWebhook } from "./delivery/render";
+import { parseOrThrow, ValidationError } from "./errors";
+import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
+import { acceptEvent, incomingEventSchema } from "./events/event";
+import { FORMATS } from "./formats/registry";
+import { createTemplateEngine } from "./templates/engine";
+import { webhookInputSchema } from "./webhooks/schema";
+import { validateWebhook } from "./webhooks/validate";
+
+export class RenderUsageError extends Error {}
+
+function readJsonFile(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new RenderUsageError(`${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * `herald render --format cef --event event.json [--template my.hbs] [--options '{…}'] [--url udp://…]`:
+ * prints what a webhook would send, so operators can check templates in their own CI. The
+ * template is checked as the API checks it, then rendered for the event. Exit 1 on any problem.
+ */
+export function renderCommand(
+  config: Config,
+  args: string[],
+  now = new Date(),
+): { body: string; warnings: string[] } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      format: { type: "string", default: "json" },
+      event: { type: "string" },
+      template: { type: "string" },
+      options: { type: "string", default: "{}" },
+      url: { type: "string", default: "https://render.invalid/" },
+    },
+  });
+  if (!values.event) throw new RenderUsageError("render needs --event <file.json>");
+  let options: unknown;
+  try {
+    options = JSON.parse(values.options);
+  } catch (error) {
+    throw new RenderUsageError(`--options is not JSON: ${(error as Error).message}`);
+  }
+  const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
+  const input = parseOrThrow(webhookInputSchema, {
+    name: "render",
+    url: values.url,
+    format: values.format,
+    options,
+    template: values.template ? readFileSync(values.template, "utf8") : null,
+  });
+  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
+  validateWebhook(input, templates, catalog, now);
+  const event = acceptEvent(
+    parseOrThrow(incomingEventSchema, readJsonFile(values.event, "--event")),
+    now,
+    () => crypto.randomUUID(),
+  );
+  const rendered = renderForWebhook(input, [event], templates, now);
+  return { body: rendered.body, warnings: rendered.warnings };
+}
+
+export function describeRenderError(error: unknown): string | undefined {
+  if (error instanceof RenderUsageError) return error.message;
+  if (error instanceof ValidationError) {
+    return error.issues
+      .map((issue) => {
+        const where = issue.line ? ` (line ${issue.line}, column ${issue.column})` : "";
+        return `${issue.path || "input"}: ${issue.message}${where}`;
+      })
+      .join("\n");
+  }
+  return undefined;
+}
