@@ -39,6 +39,7 @@ export interface AttemptRecord {
  * SKIP LOCKED lets any number of workers and processes claim from one queue.
  */
 export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number): Promise<DeliveryJob[]> {
+  // One round trip: claim, and return each claimed delivery with its event.
   const claimed = await queryRows<ClaimedRow>(
     db,
     sql`
@@ -49,58 +50,58 @@ export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number)
         order by d.next_attempt_at
         limit ${limit}
         for update of d skip locked
+      ), claimed as (
+        update ${deliveries} d
+        set attempt = d.attempt + 1,
+            next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
+            updated_at = now()
+        from due where d.id = due.id
+        returning d.id, d.webhook_id, d.event_key, d.attempt, d.created_at, d.is_test
       )
-      update ${deliveries} d
-      set attempt = d.attempt + 1,
-          next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
-          updated_at = now()
-      from due where d.id = due.id
-      returning d.id, d.webhook_id, d.event_key, d.attempt, d.created_at, d.is_test`,
+      select c.id, c.webhook_id, c.attempt, c.created_at, c.is_test,
+             e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
+      from claimed c join ${events} e on e.key = c.event_key`,
   );
   if (claimed.length === 0) return [];
-  return loadJobs(db, claimed);
-}
-
-interface ClaimedRow {
-  id: string;
-  webhook_id: string;
-  event_key: string | number;
-  attempt: number;
-  created_at: Date | string;
-  is_test: boolean;
-}
-
-async function loadJobs(db: Db, claimed: ClaimedRow[]): Promise<DeliveryJob[]> {
-  const eventKeys = [...new Set(claimed.map((row) => Number(row.event_key)))];
   const webhookIds = [...new Set(claimed.map((row) => row.webhook_id))];
-  const eventRows = await db.select().from(events).where(inArray(events.key, eventKeys));
   const webhookRows = await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds));
-  const eventByKey = new Map(eventRows.map((row) => [row.key, toHeraldEvent(row)]));
   const webhookById = new Map(webhookRows.map((row) => [row.id, row]));
   return claimed.flatMap((row) => {
-    const event = eventByKey.get(Number(row.event_key));
     const webhook = webhookById.get(row.webhook_id);
-    if (!event || !webhook) return []; // deleted since it was claimed
+    if (!webhook) return []; // deleted since it was claimed
+    const event: HeraldEvent = {
+      id: row.event_id,
+      type: row.type,
+      source: row.source,
+      time: new Date(row.time).toISOString(),
+      severity: row.severity as Severity,
+      title: row.title,
+      subject: row.subject,
+      data: typeof row.data === "string" ? JSON.parse(row.data) : row.data,
+    };
     const createdAt = new Date(row.created_at);
     return [{ deliveryId: row.id, attempt: row.attempt, createdAt, isTest: row.is_test, event, webhook }];
   });
 }
 
-export function toHeraldEvent(row: typeof events.$inferSelect): HeraldEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    source: row.source,
-    time: new Date(row.time).toISOString(),
-    severity: row.severity as Severity,
-    title: row.title,
-    subject: row.subject,
-    data: row.data,
-  };
+interface ClaimedRow {
+  id: string;
+  webhook_id: string;
+  attempt: number;
+  created_at: Date | string;
+  is_test: boolean;
+  event_id: string;
+  source: string;
+  type: string;
+  time: Date | string;
+  severity: string;
+  title: string;
+  subject: string | null;
+  data: Record<string, unknown> | string;
 }
 
 /**
- * Records a batch of attempts in one transaction: each delivery's new state, one history row
+ * Records a batch of attempts at once: each delivery's new state, one history row
  * per attempt, and each webhook's consecutive-failure count (deactivating it past
  * `failureThreshold`, 0 for never). A record whose delivery was claimed again since (its lease
  * ran out) is ignored for the delivery's state but kept in the history.
@@ -126,38 +127,37 @@ export async function recordAttempts(
     })),
   );
   const failures = JSON.stringify(webhookFailureCounts(records));
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`
+  // One statement, so one round trip and atomic without a transaction: data-modifying CTEs all
+  // run, against the same snapshot.
+  await db.execute(sql`
+    with v as (
+      select * from json_to_recordset(${rows}::json) as v(
+        id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int, success boolean,
+        error text, duration_ms int, response_excerpt text, warnings jsonb)
+    ), updated as (
       update ${deliveries} d
       set status = v.status, next_attempt_at = v.next_attempt_at, status_code = v.status_code,
           success = v.success, error = v.error, duration_ms = v.duration_ms,
           response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now()
-      from json_to_recordset(${rows}::json) as v(
-        id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int, success boolean,
-        error text, duration_ms int, response_excerpt text, warnings jsonb)
-      where d.id = v.id and d.attempt = v.attempt`);
-    await tx.execute(sql`
+      from v where d.id = v.id and d.attempt = v.attempt
+    ), history as (
       insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt)
       select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt
-      from json_to_recordset(${rows}::json) as v(
-        id uuid, attempt int, status_code int, success boolean, error text, duration_ms int, response_excerpt text)
-      where exists (select 1 from ${deliveries} d where d.id = v.id)`);
-    await tx.execute(sql`
-      with counted as (
-        select w.id, case when v.reset then v.failures else w.failure_count + v.failures end as n, v.last_error
-        from ${webhooks} w
-        join json_to_recordset(${failures}::json) as v(webhook_id uuid, reset boolean, failures int, last_error text)
-          on v.webhook_id = w.id
-      )
-      update ${webhooks} w
-      set failure_count = c.n,
-          is_active = w.is_active and not (${failureThreshold} > 0 and c.n >= ${failureThreshold}),
-          disabled_reason = case when w.is_active and ${failureThreshold} > 0 and c.n >= ${failureThreshold}
-            then 'deactivated after ' || c.n || ' consecutive failed attempts; last error: ' || coalesce(c.last_error, 'none')
-            else w.disabled_reason end
-      from counted c
-      where w.id = c.id and c.n <> w.failure_count`);
-  });
+      from v where exists (select 1 from ${deliveries} d where d.id = v.id)
+    ), counted as (
+      select w.id, case when f.reset then f.failures else w.failure_count + f.failures end as n, f.last_error
+      from ${webhooks} w
+      join json_to_recordset(${failures}::json) as f(webhook_id uuid, reset boolean, failures int, last_error text)
+        on f.webhook_id = w.id
+    )
+    update ${webhooks} w
+    set failure_count = c.n,
+        is_active = w.is_active and not (${failureThreshold} > 0 and c.n >= ${failureThreshold}),
+        disabled_reason = case when w.is_active and ${failureThreshold} > 0 and c.n >= ${failureThreshold}
+          then 'deactivated after ' || c.n || ' consecutive failed attempts; last error: ' || coalesce(c.last_error, 'none')
+          else w.disabled_reason end
+    from counted c
+    where w.id = c.id and c.n <> w.failure_count`);
 }
 
 /**

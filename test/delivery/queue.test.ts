@@ -99,8 +99,9 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   it("two engines on one database deliver every event exactly once between them", async () => {
     if (kind === "pglite") return; // one PGlite database belongs to one process
     const secondStore = openStore({ databaseUrl: database.databaseUrl, dataDir: "memory://", poolSize: 10 });
-    const a = newEngine(store);
-    const b = newEngine(secondStore);
+    // Leases far longer than the test: a lease running out would (rightly) mean a second send.
+    const a = newEngine(store, { ...engineSettings, leaseMs: 60_000 });
+    const b = newEngine(secondStore, { ...engineSettings, leaseMs: 60_000 });
     await queue(300);
     a.engine.start();
     b.engine.start();
