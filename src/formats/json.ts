@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Format, FormatError, templateContext } from "./format";
+import { type Format, FormatError, parseTemplateJson, templateContext } from "./format";
 
 const jsonOptionsSchema = z.object({}).strict();
 
@@ -12,12 +12,8 @@ export const jsonFormat: Format<z.infer<typeof jsonOptionsSchema>> = {
   render({ events, options, template }) {
     const [event] = events;
     if (!event || events.length > 1) throw new FormatError("the json format sends one event per request");
-    const text = template(templateContext(event, options));
-    try {
-      // Parsing checks the template's output; re-serialising sends it compact.
-      return { contentType: "application/json", body: JSON.stringify(JSON.parse(text)), warnings: [] };
-    } catch (error) {
-      throw new FormatError(`the template did not produce valid JSON: ${(error as Error).message}`);
-    }
+    // Parsing checks the template's output; re-serialising sends it compact.
+    const body = JSON.stringify(parseTemplateJson(template(templateContext(event, options))));
+    return { contentType: "application/json", body, warnings: [] };
   },
 };

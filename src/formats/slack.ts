@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { isAtLeast, type Severity, severitySchema } from "../events/severity";
 import { characterReplacer, truncateChars, valueText } from "../text";
-import { type Format, FormatError, templateContext } from "./format";
+import {
+  type Format,
+  FormatError,
+  isObject,
+  type JsonObject,
+  parseTemplateJson,
+  templateContext,
+} from "./format";
 
 /** Slack's documented Block Kit limits (docs.slack.dev/reference/block-kit/blocks). */
 const LIMITS = {
@@ -89,21 +96,6 @@ export const slackFormat: Format<SlackOptions> = {
     return { contentType: "application/json", body: JSON.stringify(message), warnings };
   },
 };
-
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Parses what a template produced; a FormatError names what was wrong. */
-export function parseTemplateJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FormatError(`the template did not produce valid JSON: ${(error as Error).message}`);
-  }
-}
 
 function parseMessage(text: string): JsonObject {
   const message = parseTemplateJson(text);

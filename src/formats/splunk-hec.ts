@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
-import { type Format, FormatError, templateContext } from "./format";
-import { isObject, parseTemplateJson } from "./slack";
+import { type Format, FormatError, isObject, parseTemplateJson, templateContext } from "./format";
 
 /** Splunk's rule for index names. */
 const INDEX_NAME = /^[a-z0-9][a-z0-9_-]*$/;

@@ -50,8 +50,10 @@ const NILVALUE = "-";
 const BOM = "\uFEFF";
 /** PRINTUSASCII, %d33-126: what header fields and SD names are made of. */
 const PRINTABLE = /^[!-~]+$/;
+/** Any one character (a code point, with u) outside PRINTUSASCII. */
+const NOT_PRINTABLE = /[^!-~]/gu;
 /** SD-NAMEs (SD-ID, PARAM-NAME) are printable but for these, and at most 32 characters. */
-const NOT_IN_SD_NAME = /[=\]"]/;
+const NOT_IN_SD_NAME = /[=\]"]/g;
 const MAX_SD_NAME_LENGTH = 32;
 
 const FACILITY_ERROR =
@@ -117,8 +119,8 @@ function sdId(options: { sd_name: string; enterprise_number: number }): string {
 const escapeParamValue = characterReplacer({ '"': '\\"', "\\": "\\\\", "]": "\\]" });
 
 /**
- * `text` made of printable US-ASCII (anything else, and `alsoReplace`, as "_") and cut to
- * `maxLength`, with a warning naming `what` when it changed.
+ * `text` made of printable US-ASCII (anything else, and `alsoReplace` (a global pattern), as "_")
+ * and cut to `maxLength`, with a warning naming `what` when it changed.
  */
 function printable(
   what: string,
@@ -127,10 +129,8 @@ function printable(
   warnings: string[],
   alsoReplace?: RegExp,
 ): string {
-  const replaced = Array.from(text, (char) =>
-    /^[!-~]$/.test(char) && !alsoReplace?.test(char) ? char : "_",
-  );
-  const safe = replaced.join("").slice(0, maxLength) || "_";
+  const replaced = text.replace(NOT_PRINTABLE, "_");
+  const safe = (alsoReplace ? replaced.replace(alsoReplace, "_") : replaced).slice(0, maxLength) || "_";
   if (safe !== text) {
     warnings.push(`${what} ${JSON.stringify(truncateChars(text, 40))} written as ${JSON.stringify(safe)}`);
   }

@@ -1,8 +1,14 @@
 import { z } from "zod";
 import type { Severity } from "../events/severity";
 import { truncateChars, valueText } from "../text";
-import { type Format, FormatError, templateContext } from "./format";
-import { isObject, type JsonObject, parseTemplateJson } from "./slack";
+import {
+  type Format,
+  FormatError,
+  isObject,
+  type JsonObject,
+  parseTemplateJson,
+  templateContext,
+} from "./format";
 
 /** Adaptive Card versions Teams renders. */
 const CARD_VERSIONS = ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"] as const;
@@ -30,7 +36,7 @@ const SEVERITY_COLOR: Record<Severity, string> = {
 /** Microsoft's limit for a message posted to a Teams webhook: 28 KB. */
 const MAX_BODY_BYTES = 28 * 1024;
 /** Texts longer than the first cap are cut; the shorter caps only when the card still does not fit. */
-const TEXT_CAPS = [2000, 1000, 500, 200, 100];
+const TEXT_CAPS = [2000, 1000, 500, 200, 100] as const;
 /** Card properties that hold display text, and so may be cut. */
 const TEXT_KEYS = new Set(["text", "title", "value"]);
 
@@ -70,8 +76,8 @@ export const teamsFormat: Format<TeamsOptions> = {
     const [event] = events;
     if (!event || events.length > 1) throw new FormatError("the teams format sends one event per request");
     const card = parseCard(template(templateContext(event, options)));
-    const { message, warnings } = fitToTeams(card);
-    return { contentType: "application/json", body: JSON.stringify(message), warnings };
+    const { body, warnings } = fitToTeams(card);
+    return { contentType: "application/json", body, warnings };
   },
 };
 
@@ -94,8 +100,8 @@ function teamsMessage(card: JsonObject): JsonObject {
   };
 }
 
-function byteSize(message: JsonObject): number {
-  return Buffer.byteLength(JSON.stringify(message), "utf8");
+function byteSize(body: string): number {
+  return Buffer.byteLength(body, "utf8");
 }
 
 /** A text that was cut: the object holding it, where, and how long it was. */
@@ -106,11 +112,16 @@ interface Cut {
 }
 
 /**
- * Fits the card into 28 KB: texts longer than the first cap are cut, then the last FactSet keeps
- * as many facts as fit. Only when the card does not fit even without those facts are the texts
- * cut shorter.
+ * The message body, fitted into 28 KB: texts longer than the first cap are cut, then the last
+ * FactSet keeps as many facts as fit. Only when the card does not fit even without those facts
+ * are the texts cut shorter.
  */
-function fitToTeams(card: JsonObject): { message: JsonObject; warnings: string[] } {
+function fitToTeams(card: JsonObject): { body: string; warnings: string[] } {
+  // Most cards fit as the template made them: then there is nothing to copy, cut or measure again.
+  const whole = JSON.stringify(teamsMessage(card));
+  if (byteSize(whole) <= MAX_BODY_BYTES && !hasTextLongerThan(card, TEXT_CAPS[0])) {
+    return { body: whole, warnings: [] };
+  }
   for (const cap of TEXT_CAPS) {
     const fitted = structuredClone(card);
     const cuts = cutTexts(fitted, cap);
@@ -120,7 +131,10 @@ function fitToTeams(card: JsonObject): { message: JsonObject; warnings: string[]
       if (factSet) factSet.facts = keepFacts(facts, kept);
       return teamsMessage(fitted);
     };
-    const kept = mostThatFit(facts.length, (count) => byteSize(messageWith(count)) <= MAX_BODY_BYTES);
+    const kept = mostThatFit(
+      facts.length,
+      (count) => byteSize(JSON.stringify(messageWith(count))) <= MAX_BODY_BYTES,
+    );
     if (kept === undefined) continue;
 
     const dropped = new Set(facts.slice(kept));
@@ -132,10 +146,19 @@ function fitToTeams(card: JsonObject): { message: JsonObject; warnings: string[]
         `${dropped.size} of ${facts.length} facts left out to stay under Teams' 28 KB message limit`,
       );
     }
-    return { message: messageWith(kept), warnings };
+    return { body: JSON.stringify(messageWith(kept)), warnings };
   }
   throw new FormatError(
     `the card exceeds Teams' 28 KB message limit even with every text cut to ${TEXT_CAPS.at(-1)} characters`,
+  );
+}
+
+/** Whether a display text may be longer than `cap`: its length in UTF-16 units is, at least. */
+function hasTextLongerThan(node: unknown, cap: number): boolean {
+  if (Array.isArray(node)) return node.some((child) => hasTextLongerThan(child, cap));
+  if (!isObject(node)) return false;
+  return Object.entries(node).some(([key, value]) =>
+    typeof value === "string" && TEXT_KEYS.has(key) ? value.length > cap : hasTextLongerThan(value, cap),
   );
 }
 
