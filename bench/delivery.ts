@@ -1,7 +1,7 @@
 /**
- * End to end: 20,000 events posted in batches of 1,000 to a Herald process, one json webhook,
- * a receiver in a third process answering 200, one request per event. Reports events/s from the
- * first post to the last receipt, post-to-receipt latency and Herald's peak RSS.
+ * End to end: 20,000 events posted in batches of 1,000 to a Herald process, one webhook, a
+ * receiver in a third process, one request (or syslog message) per event. Reports events/s from
+ * the first post to the last receipt, post-to-receipt latency and Herald's peak RSS.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,8 +15,20 @@ const BATCH = 1000;
 /** Batches posted at once, as several producers would. */
 const PRODUCERS = 4;
 
+/** What the one webhook is: the format and the receiver's listener it sends to. */
+export const DESTINATIONS = {
+  json: { format: "json", listener: "http", path: "/hook" },
+  splunk_hec: { format: "splunk_hec", listener: "http", path: "/services/collector/event" },
+  syslog_tcp: { format: "syslog", listener: "tcp", path: "" },
+  syslog_udp: { format: "syslog", listener: "udp", path: "" },
+} as const;
+export type Destination = keyof typeof DESTINATIONS;
+
 export interface DeliveryResult {
   store: string;
+  destination: Destination;
+  /** Events that reached the receiver (UDP may lose some). */
+  received: number;
   events: number;
   eventsPerSecond: number;
   p50Ms: number;
@@ -40,18 +52,20 @@ async function freshPostgresDatabase(serverUrl: string): Promise<string> {
 
 export async function benchDelivery(
   store: "pglite" | "postgres",
+  destination: Destination,
   serverUrl?: string,
 ): Promise<DeliveryResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "herald-bench-"));
-  const receiver = startProcess("bench/receiver.ts", ["0"]);
-  const receiverUrl = `http://127.0.0.1:${await firstLine(receiver)}`;
+  const receiver = startProcess("bench/receiver.ts", []);
+  const ports = JSON.parse(await firstLine(receiver)) as Record<"http" | "tcp" | "udp", number>;
+  const receiverUrl = `http://127.0.0.1:${ports.http}`;
+  const { format, listener, path } = DESTINATIONS[destination];
   const port = 18_000 + Math.floor(Math.random() * 1000);
   const herald = startProcess("src/main.ts", ["serve"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     HERALD_ADMIN_TOKEN: TOKEN,
     HERALD_DATA_DIR: dataDir,
-    ...(process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) : {}),
     ...(store === "postgres" && serverUrl
       ? { DATABASE_URL: await freshPostgresDatabase(serverUrl), HERALD_DB_POOL_SIZE: "8" }
       : {}),
@@ -65,7 +79,14 @@ export async function benchDelivery(
         headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
         body: JSON.stringify(body),
       });
-    await call("POST", "/api/v1/webhooks", { name: "bench", url: `${receiverUrl}/hook`, retry_count: 10 });
+    const webhook = await call("POST", "/api/v1/webhooks", {
+      name: "bench",
+      url: `${listener}://127.0.0.1:${ports[listener]}${path}`,
+      format,
+      retry_count: 10,
+      ...(destination === "splunk_hec" ? { auth: { type: "splunk", token: "bench" } } : {}),
+    });
+    if (webhook.status !== 201) throw new Error(`webhook: ${webhook.status} ${await webhook.text()}`);
 
     const postedAt = new Map<string, number>();
     const batches = Array.from({ length: EVENTS / BATCH }, (_, b) =>
@@ -91,11 +112,13 @@ export async function benchDelivery(
     }
     await Promise.all(Array.from({ length: PRODUCERS }, producer));
 
-    for (;;) {
-      const count = Number(await (await fetch(`${receiverUrl}/count`)).text());
-      if (count >= EVENTS) break;
-      if (Date.now() - started > 300_000) throw new Error(`only ${count} of ${EVENTS} arrived in 300 s`);
+    // Wait for every event; over UDP, until nothing more arrives for two seconds.
+    for (let count = 0, unchangedSince = Date.now(); count < EVENTS; ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = Number(await (await fetch(`${receiverUrl}/count`)).text());
+      if (now !== count) [count, unchangedSince] = [now, Date.now()];
+      if (listener === "udp" && count > 0 && Date.now() - unchangedSince > 2000) break;
+      if (Date.now() - started > 300_000) throw new Error(`only ${count} of ${EVENTS} arrived in 300 s`);
     }
     const receivedAt = (await (await fetch(`${receiverUrl}/received`)).json()) as Record<string, number>;
     const receipts = Object.entries(receivedAt);
@@ -103,8 +126,10 @@ export async function benchDelivery(
     const latencies = receipts.map(([id, at]) => at - (postedAt.get(id) ?? started)).sort((a, b) => a - b);
     return {
       store,
+      destination,
+      received: receipts.length,
       events: EVENTS,
-      eventsPerSecond: Math.round(EVENTS / ((last - started) / 1000)),
+      eventsPerSecond: Math.round(receipts.length / ((last - started) / 1000)),
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       peakRssMiB: Math.round(peakRssMiB(herald.pid as number)),

@@ -1,31 +1,64 @@
 /**
- * A webhook receiver for the benchmark, run as its own process: answers 200 to every POST and,
- * reports how many events arrived (GET /count) and when each did (GET /received).
+ * The benchmark's receiver, run as its own process: an HTTP endpoint answering 200 (in Splunk
+ * HEC's words too), a syslog TCP listener (octet-counting) and a syslog UDP listener. It notes
+ * when each event id (`bench-<batch>-<n>`) first arrives; GET /count and GET /received report.
+ * Prints its ports as one JSON line.
  */
+import dgram from "node:dgram";
 import { createServer } from "node:http";
+import net, { type AddressInfo } from "node:net";
 
 const receivedAt = new Map<string, number>();
+const EVENT_ID = /bench-\d+-\d+/;
 
-const server = createServer((req, res) => {
-  if (req.method === "GET" && req.url === "/count") {
-    res.end(String(receivedAt.size));
-    return;
-  }
+function note(payload: string) {
+  const id = EVENT_ID.exec(payload)?.[0];
+  if (id && !receivedAt.has(id)) receivedAt.set(id, Date.now());
+}
+
+const http = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/count") return void res.end(String(receivedAt.size));
   if (req.method === "GET" && req.url === "/received") {
     res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify(Object.fromEntries(receivedAt)));
-    return;
+    return void res.end(JSON.stringify(Object.fromEntries(receivedAt)));
   }
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
-    const { id } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { id: string };
-    if (!receivedAt.has(id)) receivedAt.set(id, Date.now());
-    res.end("ok");
+    note(Buffer.concat(chunks).toString("utf8"));
+    res.setHeader("content-type", "application/json");
+    res.end('{"text":"Success","code":0}');
   });
 });
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.argv[2] ?? 0), "127.0.0.1", () => {
-  const address = server.address();
-  process.stdout.write(`${typeof address === "object" && address ? address.port : ""}\n`);
+http.keepAliveTimeout = 60_000;
+
+/** RFC 6587 octet counting: "<length> <message>" one after another. */
+const tcp = net.createServer((socket) => {
+  let buffered = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    for (;;) {
+      const space = buffered.indexOf(0x20);
+      if (space < 0) break;
+      const length = Number(buffered.subarray(0, space).toString());
+      if (buffered.length < space + 1 + length) break;
+      note(buffered.subarray(space + 1, space + 1 + length).toString("utf8"));
+      buffered = buffered.subarray(space + 1 + length);
+    }
+  });
 });
+
+const udp = dgram.createSocket({ type: "udp4", recvBufferSize: 8 * 1024 * 1024 });
+udp.on("message", (message) => note(message.toString("utf8")));
+
+const listening = (server: net.Server) =>
+  new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+await Promise.all([
+  listening(http),
+  listening(tcp),
+  new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve)),
+]);
+const port = (address: AddressInfo | string | null) => (address as AddressInfo).port;
+process.stdout.write(
+  `${JSON.stringify({ http: port(http.address()), tcp: port(tcp.address()), udp: udp.address().port })}\n`,
+);

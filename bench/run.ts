@@ -1,11 +1,15 @@
 /**
- * npm run bench: end-to-end delivery on PGlite and on PostgreSQL (BENCH_DATABASE_URL, default
- * the local server; skipped when it does not answer).
+ * npm run bench: end-to-end delivery through Herald for each kind of destination, on PGlite and
+ * on PostgreSQL (BENCH_DATABASE_URL, default the local server; skipped when it does not answer),
+ * beside the machine's raw HTTP ceiling; then each format's render rate.
  */
 import postgres from "postgres";
-import { benchDelivery } from "./delivery";
+import { benchDelivery, type DeliveryResult, type Destination } from "./delivery";
+import { benchFormats } from "./formats";
+import { benchHttpBaseline } from "./http-baseline";
 
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 
 async function postgresAnswers(url: string): Promise<boolean> {
   const client = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
@@ -19,20 +23,40 @@ async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-const results = [await benchDelivery("pglite")];
-if (await postgresAnswers(POSTGRES_URL)) results.push(await benchDelivery("postgres", POSTGRES_URL));
-else process.stdout.write(`PostgreSQL at ${POSTGRES_URL} does not answer: skipped\n`);
+const withPostgres = await postgresAnswers(POSTGRES_URL);
+if (!withPostgres) process.stdout.write(`PostgreSQL at ${POSTGRES_URL} does not answer: PGlite only\n`);
+const mainStore = withPostgres ? "postgres" : "pglite";
+
+const runs: ["pglite" | "postgres", Destination][] = [
+  ["pglite", "json"],
+  ...(withPostgres ? [["postgres", "json"] as ["postgres", Destination]] : []),
+  [mainStore, "splunk_hec"],
+  [mainStore, "syslog_tcp"],
+  [mainStore, "syslog_udp"],
+];
+const results: DeliveryResult[] = [];
+for (const [store, destination] of runs) {
+  results.push(await benchDelivery(store, destination, withPostgres ? POSTGRES_URL : undefined));
+}
+const baseline = await benchHttpBaseline(EVENTS);
 
 process.stdout.write(
-  "\nend-to-end delivery (json webhook, one request per event, receiver in another process)\n",
+  "\nend-to-end delivery: events posted in batches of 1,000, one webhook, receiver in another process\n",
 );
 console.table(
   results.map((r) => ({
     store: r.store,
-    events: r.events,
+    destination: r.destination,
+    "received/sent": `${r.received}/${r.events}`,
     "events/s": r.eventsPerSecond,
     "p50 ms": r.p50Ms,
     "p99 ms": r.p99Ms,
     "peak RSS MiB": r.peakRssMiB,
   })),
 );
+process.stdout.write(`for scale, undici straight to the same receiver (no Herald): ${baseline} requests/s\n`);
+
+process.stdout.write(
+  "\nrender rate on one core, default template vs a hand-written serializer of the same output\n",
+);
+console.table(await benchFormats());
