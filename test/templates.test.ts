@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { FORMATS } from "../src/formats/registry";
+import { createTemplateEngine } from "../src/templates/engine";
+
+const engine = createTemplateEngine(FORMATS);
+const render = (source: string, context: Record<string, unknown> = {}) =>
+  engine.compile(source)(context as never);
+
+describe("template helpers", () => {
+  const time = "2026-02-05T07:08:09.123Z";
+
+  it("date formats a time as iso, epoch, epochMillis, rfc3164 or a pattern, in UTC", () => {
+    expect(render('{{date t "iso"}}', { t: time })).toBe(time);
+    expect(render('{{date t "epoch"}}', { t: time })).toBe("1770275289");
+    expect(render('{{date t "epochMillis"}}', { t: time })).toBe("1770275289123");
+    expect(render('{{date t "rfc3164"}}', { t: time })).toBe("Feb  5 07:08:09");
+    expect(render('{{date t "YYYY-MM-DD HH:mm:ss.SSS"}}', { t: time })).toBe("2026-02-05 07:08:09.123");
+    expect(render("{{date t}}", { t: time })).toBe(time);
+  });
+
+  it("json writes any value as JSON, missing values as null", () => {
+    expect(render("{{json v}}", { v: { a: [1, 'x"y'] } })).toBe('{"a":[1,"x\\"y"]}');
+    expect(render("{{json missing}}")).toBe("null");
+  });
+
+  it("never HTML-escapes", () => {
+    expect(render("{{v}}", { v: `<a href="x">&'</a>` })).toBe(`<a href="x">&'</a>`);
+  });
+
+  it("truncate, upper, lower, default, join, eq/ne/gt/lt and flatten", () => {
+    expect(render("{{truncate v 5}}", { v: "abcdefgh" })).toBe("abcd…");
+    expect(render("{{truncate v 5}}", { v: "🚨🚨🚨🚨🚨🚨" })).toBe("🚨🚨🚨🚨…");
+    expect(render("{{upper v}}-{{lower v}}", { v: "MiXed" })).toBe("MIXED-mixed");
+    expect(render('{{default a b "fallback"}}', { a: "", b: null })).toBe("fallback");
+    expect(render('{{join list " | "}}', { list: ["a", 1, { b: 2 }] })).toBe('a | 1 | {"b":2}');
+    expect(render('{{#if (eq a "x")}}eq{{/if}}{{#if (ne a "y")}} ne{{/if}}', { a: "x" })).toBe("eq ne");
+    expect(render("{{#if (gt n 3)}}gt{{/if}}{{#if (lt n 3)}}lt{{/if}}", { n: 5 })).toBe("gt");
+    expect(
+      render("{{#each (flatten d)}}{{@key}}={{this}};{{/each}}", { d: { a: { b: 1 }, c: [2, 3] } }),
+    ).toBe("a.b=1;c.0=2;c.1=3;");
+  });
+
+  it("the severity mappings of every format are available to every template", () => {
+    expect(render("{{cefSeverity s}} {{syslogSeverity s}} {{leefSeverity s}}", { s: "critical" })).toMatch(
+      /^10 2 10$/,
+    );
+    expect(render("{{slackEmoji s}}", { s: "critical" })).not.toBe("");
+    expect(render("{{teamsColor s}}", { s: "critical" })).toBe("attention");
+  });
+
+  it("compiles each template once", () => {
+    expect(engine.compile("{{title}}")).toBe(engine.compile("{{title}}"));
+  });
+});
