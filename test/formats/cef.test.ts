@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { HeraldEvent } from "../../src/events/event";
 import { cefFormat } from "../../src/formats/cef";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
-import { leefFormat } from "../../src/formats/leef";
-import { syslogFormat } from "../../src/formats/syslog";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { flattenObject, valueText } from "../../src/text";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { parseCef } from "../support/parsers/cef";
+import { engine, expectCut, fixtureWith, renderEvents, renderWith } from "../support/render";
 
-const engine = createTemplateEngine([jsonFormat, cefFormat, leefFormat, syslogFormat] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
 const DEFAULT_SEVERITY = { info: "1", low: "3", medium: "5", high: "8", critical: "10" };
 /** The documented mapping of data fields to standard CEF keys (src/formats/cef.ts). */
 const STANDARD_KEY_OF_FIELD: Record<string, string> = {
@@ -30,18 +24,9 @@ const STANDARD_KEY_OF_FIELD: Record<string, string> = {
 /** Characters CEF escapes or forbids, line breaks, non-ASCII and emoji. */
 const HOSTILE = ' a|b\\c=d]e"f\ng\rh ünï 中文 🚨 \\n \\= =x act=allow | ';
 
-function render(event: HeraldEvent, options: object = {}, source = engine.defaultSource("cef")) {
-  return cefFormat.render({
-    events: [event],
-    options: cefFormat.optionsSchema.parse(options),
-    template: engine.compile(source),
-    now,
-  });
-}
-
-function autoBan(overrides: Partial<HeraldEvent>): HeraldEvent {
-  return { ...fixtureEvent("website-defender-auto-ban"), ...overrides };
-}
+const render = (event: HeraldEvent, options: object = {}, source?: string) =>
+  renderWith(cefFormat, event, options, source);
+const autoBan = (overrides: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", overrides);
 
 /** The custom fields an extension carries, by label: cs1…cs6 with their labels, or msg's JSON. */
 function customFields(extension: Record<string, string>): Record<string, string> {
@@ -51,14 +36,6 @@ function customFields(extension: Record<string, string>): Record<string, string>
     if (label !== undefined) fields[label] = extension[`cs${n}`];
   }
   return Object.fromEntries(Object.entries(fields).map(([label, value]) => [label, valueText(value)]));
-}
-
-/** `actual` is `original` cut to `max` characters with "…", whole characters only. */
-function expectCut(actual: string | undefined, original: string, max: number) {
-  const chars = Array.from(actual ?? "");
-  expect(chars).toHaveLength(max);
-  expect(chars.at(-1)).toBe("…");
-  expect(original.startsWith(chars.slice(0, -1).join(""))).toBe(true);
 }
 
 describe("cef format", () => {
@@ -245,9 +222,7 @@ describe("cef templates", () => {
   });
 
   it("render one event at a time", () => {
-    const template = engine.compile(engine.defaultSource("cef"));
-    const options = cefFormat.optionsSchema.parse({});
-    expect(() => cefFormat.render({ events: [event, event], options, template, now })).toThrow(/one event/);
+    expect(() => renderEvents(cefFormat, [event, event])).toThrow(/one event/);
   });
 });
 

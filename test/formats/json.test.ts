@@ -1,29 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { jsonFormat } from "../../src/formats/json";
-import { FORMATS } from "../../src/formats/registry";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
+import { engine, renderWith } from "../support/render";
 
-const templates = createTemplateEngine(FORMATS);
-const now = new Date("2026-11-23T12:00:00Z");
-
-function render(eventName: string, template = templates.defaultSource("json")) {
-  return jsonFormat.render({
-    events: [fixtureEvent(eventName)],
-    options: {},
-    template: templates.compile(template),
-    now,
-  });
-}
+const render = (eventName: string, template?: string) =>
+  renderWith(jsonFormat, fixtureEvent(eventName), {}, template);
 
 describe("json format", () => {
   it.each(allFixtureEvents())("renders $name as the generic JSON object", ({ event }) => {
-    const rendered = jsonFormat.render({
-      events: [event],
-      options: {},
-      template: templates.compile(templates.defaultSource("json")),
-      now,
-    });
+    const rendered = renderWith(jsonFormat, event);
     expect(rendered.contentType).toBe("application/json");
     expect(JSON.parse(rendered.body)).toEqual({
       id: event.id,
@@ -50,12 +35,7 @@ describe("json format", () => {
 
   it("keeps quotes, backslashes, newlines and emoji intact, never HTML-escaped", () => {
     const event = { ...fixtureEvent("website-defender-auto-ban"), title: `<b>"x" & y\\z\n🚨</b>` };
-    const rendered = jsonFormat.render({
-      events: [event],
-      options: {},
-      template: templates.compile(templates.defaultSource("json")),
-      now,
-    });
+    const rendered = renderWith(jsonFormat, event);
     expect(JSON.parse(rendered.body).title).toBe(event.title);
   });
 
@@ -68,7 +48,7 @@ describe("template errors", () => {
   it("name the line and column of a syntax error", () => {
     const source = `{\n  "padding": "a long line so that the parser's excerpt is cut",  "x": {{json title}}}`;
     try {
-      templates.compile(source);
+      engine.compile(source);
       expect.unreachable();
     } catch (error) {
       expect(error).toMatchObject({ name: "TemplateError", line: 2 });

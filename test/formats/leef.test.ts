@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { HeraldEvent } from "../../src/events/event";
-import { cefFormat } from "../../src/formats/cef";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
 import { leefFormat } from "../../src/formats/leef";
-import { syslogFormat } from "../../src/formats/syslog";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { flattenObject, valueText } from "../../src/text";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { parseLeef } from "../support/parsers/leef";
+import { expectCut, fixtureWith, renderWith } from "../support/render";
 
-const engine = createTemplateEngine([jsonFormat, cefFormat, leefFormat, syslogFormat] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
 const DEFAULT_SEVERITY = { info: "1", low: "3", medium: "5", high: "8", critical: "10" };
 /** The documented mapping of data fields to predefined LEEF keys (src/formats/leef.ts). */
 const STANDARD_KEY_OF_FIELD: Record<string, string> = {
@@ -26,25 +20,9 @@ const STANDARD_KEY_OF_FIELD: Record<string, string> = {
 /** Pipes, equals signs, quotes, backslashes, non-ASCII and emoji: LEEF carries them all as they are. */
 const HOSTILE = ' a|b\\c=d]e"f ünï 中文 🚨 \\t x=y | ';
 
-function render(event: HeraldEvent, options: object = {}, source = engine.defaultSource("leef")) {
-  return leefFormat.render({
-    events: [event],
-    options: leefFormat.optionsSchema.parse(options),
-    template: engine.compile(source),
-    now,
-  });
-}
-
-function autoBan(overrides: Partial<HeraldEvent>): HeraldEvent {
-  return { ...fixtureEvent("website-defender-auto-ban"), ...overrides };
-}
-
-function expectCut(actual: string | undefined, original: string, max: number) {
-  const chars = Array.from(actual ?? "");
-  expect(chars).toHaveLength(max);
-  expect(chars.at(-1)).toBe("…");
-  expect(original.startsWith(chars.slice(0, -1).join(""))).toBe(true);
-}
+const render = (event: HeraldEvent, options: object = {}, source?: string) =>
+  renderWith(leefFormat, event, options, source);
+const autoBan = (overrides: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", overrides);
 
 const DELIMITERS = [
   { options: {}, version: "2.0", delimiter: "\t" },

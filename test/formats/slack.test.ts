@@ -1,22 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { HeraldEvent } from "../../src/events/event";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
 import { type SlackOptions, slackFormat } from "../../src/formats/slack";
-import { splunkHecFormat } from "../../src/formats/splunk-hec";
-import { teamsFormat } from "../../src/formats/teams";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { flattenObject, valueText } from "../../src/text";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
-
-const templates = createTemplateEngine([
-  jsonFormat,
-  slackFormat,
-  teamsFormat,
-  splunkHecFormat,
-] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
+import { fixtureWith, renderEvents, renderWith } from "../support/render";
 
 interface TextObject {
   type: string;
@@ -33,17 +21,8 @@ interface SlackMessage {
   blocks: Block[];
 }
 
-function render(
-  event: HeraldEvent,
-  options: Partial<SlackOptions> = {},
-  source = templates.defaultSource("slack"),
-) {
-  const rendered = slackFormat.render({
-    events: [event],
-    options: slackFormat.optionsSchema.parse(options),
-    template: templates.compile(source),
-    now,
-  });
+function render(event: HeraldEvent, options: Partial<SlackOptions> = {}, source?: string) {
+  const rendered = renderWith(slackFormat, event, options, source);
   return { ...rendered, message: JSON.parse(rendered.body) as SlackMessage };
 }
 
@@ -124,9 +103,7 @@ const HOSTILE = {
 const TEN_KB = "x".repeat(10 * 1024);
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-function eventWith(fields: Partial<HeraldEvent>): HeraldEvent {
-  return { ...fixtureEvent("website-defender-auto-ban"), ...fields };
-}
+const eventWith = (fields: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", fields);
 
 describe("slack format", () => {
   it.each(allFixtureEvents())("renders $name within Slack's limits, every value escaped", ({ event }) => {
@@ -289,8 +266,6 @@ describe("slack format", () => {
     expect(() => render(event, {}, `{"text": {{title}} }`)).toThrow(/valid JSON/);
     expect(() => render(event, {}, `[{{json title}}]`)).toThrow(/JSON object/);
     expect(() => render(event, {}, `{"blocks": {"type": "divider"} }`)).toThrow(/array of objects/);
-    const template = templates.compile(templates.defaultSource("slack"));
-    const options = slackFormat.optionsSchema.parse({});
-    expect(() => slackFormat.render({ events: [event, event], options, template, now })).toThrow(/one event/);
+    expect(() => renderEvents(slackFormat, [event, event])).toThrow(/one event/);
   });
 });

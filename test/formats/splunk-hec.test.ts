@@ -1,30 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { HeraldEvent } from "../../src/events/event";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
-import { slackFormat } from "../../src/formats/slack";
 import { type SplunkHecOptions, splunkHecFormat } from "../../src/formats/splunk-hec";
-import { teamsFormat } from "../../src/formats/teams";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
+import { renderEvents } from "../support/render";
 
-const templates = createTemplateEngine([
-  jsonFormat,
-  slackFormat,
-  teamsFormat,
-  splunkHecFormat,
-] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
-
-function render(events: HeraldEvent[], options: Partial<SplunkHecOptions> = {}, source?: string) {
-  return splunkHecFormat.render({
-    events,
-    options: splunkHecFormat.optionsSchema.parse(options),
-    template: templates.compile(source ?? templates.defaultSource("splunk_hec")),
-    now,
-  });
-}
+const render = (events: HeraldEvent[], options: Partial<SplunkHecOptions> = {}, source?: string) =>
+  renderEvents(splunkHecFormat, events, options, source);
 
 /**
  * Splits JSON objects written one after another, as HEC reads a batch: walks the text keeping

@@ -1,36 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { HeraldEvent } from "../../src/events/event";
 import { cefFormat } from "../../src/formats/cef";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
-import { leefFormat } from "../../src/formats/leef";
 import { syslogEnvelope, syslogFormat } from "../../src/formats/syslog";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { flattenObject, valueText } from "../../src/text";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { parseCef } from "../support/parsers/cef";
 import { parseRfc5424 } from "../support/parsers/rfc5424";
+import { fixtureWith, renderWith } from "../support/render";
 
-const engine = createTemplateEngine([jsonFormat, cefFormat, leefFormat, syslogFormat] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
 /** RFC 5424 table 2 codes for Herald's scale. */
 const SYSLOG_SEVERITY = { critical: 2, high: 3, medium: 4, low: 5, info: 6 };
 const LOCAL0 = 16;
 /** What structured data escapes (" \ ]), what it forbids in names, line breaks, non-ASCII and emoji. */
 const HOSTILE = ' a]b"c\\d=e [x@1 y="z"] f\ng\rh ünï 中文 🚨 \\] ';
 
-function render(event: HeraldEvent, options: object = {}, source = engine.defaultSource("syslog")) {
-  return syslogFormat.render({
-    events: [event],
-    options: syslogFormat.optionsSchema.parse(options),
-    template: engine.compile(source),
-    now,
-  });
-}
-
-function autoBan(overrides: Partial<HeraldEvent>): HeraldEvent {
-  return { ...fixtureEvent("website-defender-auto-ban"), ...overrides };
-}
+const render = (event: HeraldEvent, options: object = {}, source?: string) =>
+  renderWith(syslogFormat, event, options, source);
+const autoBan = (overrides: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", overrides);
 
 /** The params of the message's one SD-ELEMENT, which must be herald@32473 unless named. */
 function params(body: string, sdId = "herald@32473"): Record<string, string> {
@@ -205,12 +191,7 @@ describe("syslog options", () => {
 describe("syslog envelope", () => {
   const event = fixtureEvent("website-defender-auto-ban");
   const options = syslogFormat.optionsSchema.parse({ procid: "7" });
-  const cefLine = cefFormat.render({
-    events: [event],
-    options: cefFormat.optionsSchema.parse({}),
-    template: engine.compile(engine.defaultSource("cef")),
-    now,
-  }).body;
+  const cefLine = renderWith(cefFormat, event).body;
 
   it("wraps a CEF line as the MSG of an RFC 5424 message without structured data", () => {
     const { message, warnings } = syslogEnvelope(event, cefLine, options, { rfc: "5424" });

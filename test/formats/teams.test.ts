@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { HeraldEvent } from "../../src/events/event";
-import type { Format } from "../../src/formats/format";
-import { jsonFormat } from "../../src/formats/json";
-import { slackFormat } from "../../src/formats/slack";
-import { splunkHecFormat } from "../../src/formats/splunk-hec";
 import { type TeamsOptions, teamsFormat } from "../../src/formats/teams";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { flattenObject, valueText } from "../../src/text";
 import { adaptiveCardProblems } from "../support/adaptive-cards";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
+import { fixtureWith, renderEvents, renderWith } from "../support/render";
 
-const templates = createTemplateEngine([
-  jsonFormat,
-  slackFormat,
-  teamsFormat,
-  splunkHecFormat,
-] as Format<never>[]);
-const now = new Date("2026-11-23T12:00:00Z");
 const MAX_BYTES = 28 * 1024;
 
 interface Fact {
@@ -30,17 +19,8 @@ interface Card {
   actions?: { type: string; title: string; url: string }[];
 }
 
-function render(
-  event: HeraldEvent,
-  options: Partial<TeamsOptions> = {},
-  source = templates.defaultSource("teams"),
-) {
-  const rendered = teamsFormat.render({
-    events: [event],
-    options: teamsFormat.optionsSchema.parse(options),
-    template: templates.compile(source),
-    now,
-  });
+function render(event: HeraldEvent, options: Partial<TeamsOptions> = {}, source?: string) {
+  const rendered = renderWith(teamsFormat, event, options, source);
   const message = JSON.parse(rendered.body);
   const card: Card = message.attachments[0].content;
   return { ...rendered, message, card, bytes: Buffer.byteLength(rendered.body), facts: factsOf(card) };
@@ -77,9 +57,7 @@ const HOSTILE = {
 
 const TEN_KB = "x".repeat(10 * 1024);
 
-function eventWith(fields: Partial<HeraldEvent>): HeraldEvent {
-  return { ...fixtureEvent("website-defender-auto-ban"), ...fields };
-}
+const eventWith = (fields: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", fields);
 
 describe("teams format", () => {
   it.each(allFixtureEvents())("renders $name as a valid Adaptive Card in Teams' envelope", ({ event }) => {
@@ -237,9 +215,7 @@ describe("teams format", () => {
     expect(() => render(event, {}, `{"type": "AdaptiveCard", "body": {{title}} }`)).toThrow(/valid JSON/);
     expect(() => render(event, {}, `{"type": "message", "version": "1.4"}`)).toThrow(/Adaptive Card/);
     expect(() => render(event, {}, `{"type": "AdaptiveCard"}`)).toThrow(/version/);
-    const template = templates.compile(templates.defaultSource("teams"));
-    const options = teamsFormat.optionsSchema.parse({});
-    expect(() => teamsFormat.render({ events: [event, event], options, template, now })).toThrow(/one event/);
+    expect(() => renderEvents(teamsFormat, [event, event])).toThrow(/one event/);
   });
 });
 
