@@ -2,6 +2,8 @@
  * npm run bench: end-to-end delivery through Herald for each kind of destination, on PGlite and
  * on PostgreSQL (BENCH_DATABASE_URL, default the local server; skipped when it does not answer),
  * beside the machine's raw HTTP ceiling; then each format's render rate.
+ * BENCH_EVENTS sets the number of events (20,000), BENCH_ONLY=<destination> runs one destination
+ * on one store, BENCH_NODE_FLAGS passes flags to the processes (e.g. "--cpu-prof").
  */
 import postgres from "postgres";
 import { benchDelivery, type DeliveryResult, type Destination } from "./delivery";
@@ -27,13 +29,15 @@ const withPostgres = await postgresAnswers(POSTGRES_URL);
 if (!withPostgres) process.stdout.write(`PostgreSQL at ${POSTGRES_URL} does not answer: PGlite only\n`);
 const mainStore = withPostgres ? "postgres" : "pglite";
 
-const runs: ["pglite" | "postgres", Destination][] = [
-  ["pglite", "json"],
-  ...(withPostgres ? [["postgres", "json"] as ["postgres", Destination]] : []),
-  [mainStore, "splunk_hec"],
-  [mainStore, "syslog_tcp"],
-  [mainStore, "syslog_udp"],
-];
+const runs: ["pglite" | "postgres", Destination][] = process.env.BENCH_ONLY
+  ? [[mainStore, process.env.BENCH_ONLY as Destination]]
+  : [
+      ["pglite", "json"],
+      ...(withPostgres ? [["postgres", "json"] as ["postgres", Destination]] : []),
+      [mainStore, "splunk_hec"],
+      [mainStore, "syslog_tcp"],
+      [mainStore, "syslog_udp"],
+    ];
 const results: DeliveryResult[] = [];
 for (const [store, destination] of runs) {
   results.push(await benchDelivery(store, destination, withPostgres ? POSTGRES_URL : undefined));

@@ -43,9 +43,14 @@ export const TRANSPORT_SCHEMES = ["http:", "https:", "udp:", "tcp:", "tls:"] as 
 
 const SYSLOG_SCHEMES = new Set(["udp:", "tcp:", "tls:"]);
 
+/** "https:" of "https://…", as URL#protocol has it, without parsing the whole URL on every send. */
+function schemeOf(url: string): string {
+  return url.slice(0, url.indexOf(":") + 1).toLowerCase();
+}
+
 /** Whether `url` is a syslog destination, whose payloads must be syslog messages. */
 export function carriesSyslog(url: string): boolean {
-  return SYSLOG_SCHEMES.has(new URL(url).protocol);
+  return SYSLOG_SCHEMES.has(schemeOf(url));
 }
 
 export interface Transports {
@@ -73,7 +78,7 @@ export function createTransports(options: TransportsOptions = {}): Transports {
   };
   return {
     forUrl(url) {
-      const transport = bySchemes[new URL(url).protocol as keyof typeof bySchemes];
+      const transport = bySchemes[schemeOf(url) as keyof typeof bySchemes];
       if (!transport) throw new Error(`no transport for ${url}`);
       return transport;
     },
