@@ -178,6 +178,7 @@ export function createDeliveryEngine(
         await releaseDeliveries(db, unfinished);
       }
       await recorder.flush();
+      recorder.close();
     },
   };
 }

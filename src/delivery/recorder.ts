@@ -6,6 +6,11 @@ export interface Recorder {
   record(record: AttemptRecord): Promise<void>;
   /** Commits everything recorded so far. */
   flush(): Promise<void>;
+  /**
+   * After shutdown: results that still come in are dropped, and a failing write stops retrying.
+   * Their deliveries were released to the queue (or their leases run out), so they are sent again.
+   */
+  close(): void;
 }
 
 export interface RecorderOptions {
@@ -30,6 +35,7 @@ interface Waiting {
 export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   const waiting: Waiting[] = [];
   let writing: Promise<void> | undefined;
+  let closed = false;
 
   async function writeWaiting(): Promise<void> {
     while (waiting.length > 0) {
@@ -40,7 +46,7 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   }
 
   async function writeWithRetry(batch: Waiting[]) {
-    for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 5000)) {
+    for (let delayMs = 100; !closed; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
         await recordAttempts(
           db,
@@ -54,6 +60,7 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+    for (const item of batch) item.done();
   }
 
   function flush(): Promise<void> {
@@ -62,6 +69,7 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   }
 
   function record(record: AttemptRecord): Promise<void> {
+    if (closed) return Promise.resolve();
     return new Promise((done) => {
       waiting.push({ record, done });
       // Results that finish in the same tick go together; later ones wait for the write under way.
@@ -69,5 +77,11 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
     });
   }
 
-  return { record, flush };
+  return {
+    record,
+    flush,
+    close: () => {
+      closed = true;
+    },
+  };
 }
