@@ -11,6 +11,7 @@ import { keyRoutes } from "./api/keys";
 import { webhookRoutes } from "./api/webhooks";
 import { authenticate } from "./auth";
 import type { Logger } from "./delivery/engine";
+import { describeError } from "./errors";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -18,7 +19,7 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export function createApp(deps: ApiDeps, log: Logger) {
   const app = new Hono<AppEnv>();
   app.onError((error, c) =>
-    handleError(error, c, (message, cause) => log.error(message, { error: String(cause) })),
+    handleError(error, c, (message, cause) => log.error(message, { error: describeError(cause) })),
   );
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 

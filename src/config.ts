@@ -51,7 +51,11 @@ export const configSchema = z.object({
   /** How often an idle worker looks for due deliveries (ingest in the same process wakes it at once). */
   HERALD_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
   /** How long a claimed delivery stays with its worker before another may take it (a crashed worker's). */
-  HERALD_LEASE_MS: z.coerce.number().int().min(1000).default(90_000),
+  HERALD_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(35_000, "must be at least 35000: longer than the longest send (timeout_ms is at most 30000)")
+    .default(90_000),
   /** Seconds before retry 1, 2, …: each gets ±20 % jitter; the last one repeats. */
   HERALD_RETRY_SCHEDULE: z
     .string()

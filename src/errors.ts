@@ -33,3 +33,14 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, prefix: (s
 export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
+
+/**
+ * An error as it may be logged: its message, or for a failed database query the database's own
+ * message and code. Never the query error's text, which lists every bound parameter (secrets too).
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { message?: string; code?: string } | undefined;
+  if (cause?.message) return `${cause.code ? `${cause.code} ` : ""}${cause.message}`;
+  return `${error.name}: ${error.message}`;
+}

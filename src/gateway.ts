@@ -69,8 +69,11 @@ export async function startGateway(
     store,
     engine,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await engine.stop(config.HERALD_SHUTDOWN_GRACE_MS);
+      // Stop claiming at once; requests under way (a test delivery) finish meanwhile.
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
+      ]);
       await transports.closeAll();
       await store.close();
     },

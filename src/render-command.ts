@@ -1,20 +1,27 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Config } from "./config";
-import { renderForWebhook } from "./delivery/render";
 import { parseOrThrow, ValidationError } from "./errors";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
-import { acceptEvent, incomingEventSchema } from "./events/event";
 import { FORMATS } from "./formats/registry";
 import { createTemplateEngine } from "./templates/engine";
+import { previewWebhook } from "./webhooks/preview";
 import { webhookInputSchema } from "./webhooks/schema";
-import { validateWebhook } from "./webhooks/validate";
 
 export class RenderUsageError extends Error {}
 
-function readJsonFile(path: string, what: string): unknown {
+function readTextFile(path: string, what: string): string {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new RenderUsageError(`${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  const text = readTextFile(path, what);
+  try {
+    return JSON.parse(text);
   } catch (error) {
     throw new RenderUsageError(`${what} ${path}: ${(error as Error).message}`);
   }
@@ -47,22 +54,18 @@ export function renderCommand(
   } catch (error) {
     throw new RenderUsageError(`--options is not JSON: ${(error as Error).message}`);
   }
-  const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
   const input = parseOrThrow(webhookInputSchema, {
     name: "render",
     url: values.url,
     format: values.format,
     options,
-    template: values.template ? readFileSync(values.template, "utf8") : null,
+    template: values.template ? readTextFile(values.template, "--template") : null,
   });
-  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
-  validateWebhook(input, templates, catalog, now);
-  const event = acceptEvent(
-    parseOrThrow(incomingEventSchema, readJsonFile(values.event, "--event")),
-    now,
-    () => crypto.randomUUID(),
-  );
-  const rendered = renderForWebhook(input, [event], templates, now);
+  const rendered = previewWebhook(input, readJsonFile(values.event, "--event"), {
+    templates: createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR),
+    catalog: { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES },
+    now: () => now,
+  });
   return { body: rendered.body, warnings: rendered.warnings };
 }
 

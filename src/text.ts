@@ -55,3 +55,8 @@ export function characterReplacer(replacements: Record<string, string>): (text: 
   const pattern = new RegExp(`[${Object.keys(replacements).map(unicodeEscape).join("")}]`, "g");
   return (text) => text.replace(pattern, (char) => replacements[char] ?? char);
 }
+
+/** Text as PostgreSQL can store it: no U+0000, no lone surrogates (both become U+FFFD). */
+export function storableText(text: string): string {
+  return text.replaceAll("\u0000", "\uFFFD").toWellFormed();
+}

@@ -30,7 +30,7 @@ export function eventRoutes(deps: ApiDeps) {
     const incoming = parseIncomingBatch(await readJson(c));
     if (deps.config.HERALD_STRICT_EVENT_TYPES) {
       const unknown = incoming.flatMap((event, index) =>
-        event.type in deps.catalog
+        Object.hasOwn(deps.catalog, event.type)
           ? []
           : [{ path: `${index}.type`, message: `unknown event type "${event.type}"` }],
       );
@@ -55,7 +55,7 @@ export function eventRoutes(deps: ApiDeps) {
     );
   });
 
-  app.get("/webhooks/events/types", (c) =>
+  app.get("/webhooks/events/types", allow("viewer"), (c) =>
     c.json({ data: Object.entries(deps.catalog).map(([type, description]) => ({ type, description })) }),
   );
 

@@ -1,12 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { allow } from "../auth";
-import { renderForWebhook } from "../delivery/render";
 import { parseOrThrow } from "../errors";
-import { acceptEvent, incomingEventSchema } from "../events/event";
 import { FORMATS } from "../formats/registry";
+import { previewWebhook } from "../webhooks/preview";
 import { type WebhookInput, webhookInputSchema } from "../webhooks/schema";
-import { sampleEvent, validateWebhook } from "../webhooks/validate";
 import type { ApiDeps, AppEnv } from "./deps";
 import { readJson } from "./http";
 
@@ -21,26 +19,9 @@ const previewRequestSchema = z.strictObject({
   event: z.unknown().optional(),
 });
 
-/** Renders `input` for an event (or a sample of its first subscribed type) without sending anything. */
-export function preview(deps: ApiDeps, input: WebhookInput, event: unknown) {
-  validateWebhook(input, deps.templates, deps.catalog, deps.now());
-  const now = deps.now();
-  const heraldEvent =
-    event === undefined
-      ? sampleEvent(input.event_types.find((type) => !type.includes("*")) ?? "test", now)
-      : acceptEvent(parseOrThrow(incomingEventSchema, event, ["event"]), now, () => crypto.randomUUID());
-  const rendered = renderForWebhook(
-    {
-      format: input.format,
-      options: input.options,
-      template: input.template,
-      url: input.url,
-      syslog: input.syslog,
-    },
-    [heraldEvent],
-    deps.templates,
-    now,
-  );
+/** The API's answer for a preview. */
+export function previewAnswer(deps: ApiDeps, input: WebhookInput, event: unknown, eventPath?: string[]) {
+  const rendered = previewWebhook(input, event, deps, eventPath);
   return { content_type: rendered.contentType, body: rendered.body, warnings: rendered.warnings };
 }
 
@@ -64,7 +45,7 @@ export function formatRoutes(deps: ApiDeps) {
   app.post("/preview", allow("viewer"), async (c) => {
     const request = parseOrThrow(previewRequestSchema, await readJson(c));
     const input = parseOrThrow(previewDefinitionSchema, request.webhook ?? {}, ["webhook"]);
-    return c.json(preview(deps, input, request.event));
+    return c.json(previewAnswer(deps, input, request.event));
   });
 
   return app;

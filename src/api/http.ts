@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { NotFoundError, ValidationError } from "../errors";
+import { type Issue, NotFoundError, ValidationError } from "../errors";
 
 /** The request body as JSON, or 400 saying why it is not; an optional empty body reads as {}. */
 export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
@@ -10,11 +10,40 @@ export async function readJson(c: Context, { optional = false } = {}): Promise<u
     if (optional) return {};
     throw new HTTPException(400, { message: "body: a JSON body is required" });
   }
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new HTTPException(400, { message: `body: invalid JSON: ${(error as Error).message}` });
   }
+  const unstorable = findUnstorableText(body);
+  if (unstorable) throw new ValidationError([unstorable]);
+  return body;
+}
+
+/**
+ * PostgreSQL cannot store U+0000, nor a lone UTF-16 surrogate (JSON allows both as escapes):
+ * the first such string in a body, key or value, as an issue naming where it is.
+ */
+export function findUnstorableText(value: unknown, path: string[] = []): Issue | undefined {
+  const problem = (text: string) =>
+    text.includes("\u0000")
+      ? "must not contain the NUL character (U+0000)"
+      : text.isWellFormed()
+        ? undefined
+        : "must be valid Unicode (it holds a lone surrogate)";
+  if (typeof value === "string") {
+    const message = problem(value);
+    return message ? { path: path.join("."), message } : undefined;
+  }
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const keyProblem = problem(key);
+    if (keyProblem) return { path: [...path, key].join("."), message: `key ${keyProblem}` };
+    const found = findUnstorableText(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** A query parameter as an integer within bounds, or 422 naming it. */

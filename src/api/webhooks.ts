@@ -18,7 +18,7 @@ import {
 import { validateWebhook } from "../webhooks/validate";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
-import { preview } from "./formats";
+import { previewAnswer } from "./formats";
 import { intQuery, readJson } from "./http";
 
 const testRequestSchema = z.strictObject({
@@ -52,17 +52,17 @@ export function webhookRoutes(deps: ApiDeps) {
 
   app.get("/webhooks", allow("viewer"), async (c) => {
     const rows = await listWebhooks(deps.db);
-    return c.json({ data: rows.map((row) => rowToWire(row, { revealHeaders: isAdmin(c) })) });
+    return c.json({ data: rows.map((row) => rowToWire(row, { forAdmin: isAdmin(c) })) });
   });
 
   app.post("/webhooks", allow(), async (c) => {
     const input = parseOrThrow(webhookInputSchema, withoutReadOnlyFields(await readJson(c)));
     const row = await insertWebhook(deps.db, checked(input));
-    return c.json(rowToWire(row, { revealHeaders: true }), 201);
+    return c.json(rowToWire(row, { forAdmin: true }), 201);
   });
 
   app.get("/webhooks/:id", allow("viewer"), async (c) => {
-    return c.json(rowToWire(await webhookOr404(c.req.param("id")), { revealHeaders: isAdmin(c) }));
+    return c.json(rowToWire(await webhookOr404(c.req.param("id")), { forAdmin: isAdmin(c) }));
   });
 
   /** Partial update: the fields sent replace the stored ones; the result is validated whole. */
@@ -76,13 +76,17 @@ export function webhookRoutes(deps: ApiDeps) {
     const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
     const input = parseOrThrow(webhookInputSchema, { ...stored, ...changes });
     const reactivated = input.is_active && !existing.isActive;
+    // is_active is written only when sent: the failure threshold may have switched the webhook
+    // off since it was read, and an unrelated change must not switch it back on.
+    const { isActive, ...columns } = checked(input);
     const row = await updateWebhook(deps.db, existing.id, {
-      ...checked(input),
+      ...columns,
+      ...("is_active" in changes ? { isActive } : {}),
       ...(reactivated ? { failureCount: 0, disabledReason: null } : {}),
     });
     if (!row) throw new NotFoundError(`no webhook ${existing.id}`);
     if (reactivated) deps.engine.wake();
-    return c.json(rowToWire(row, { revealHeaders: true }));
+    return c.json(rowToWire(row, { forAdmin: true }));
   });
 
   app.delete("/webhooks/:id", allow(), async (c) => {
@@ -128,7 +132,7 @@ export function webhookRoutes(deps: ApiDeps) {
     const webhook = await webhookOr404(c.req.param("id"));
     const body = await readJson(c, { optional: true });
     const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
-    return c.json(preview(deps, rowToInput(webhook), event));
+    return c.json(previewAnswer(deps, rowToInput(webhook), event, []));
   });
 
   app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {

@@ -22,10 +22,14 @@ export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date):
   const identity = job.webhook.secret
     ? signatureHeaders(job.webhook.secret, job.deliveryId, timestamp, rendered.body)
     : { "webhook-id": job.deliveryId, "webhook-timestamp": String(timestamp) };
+  // Header names are case-insensitive: the operator's "Content-Type" replaces Herald's, never doubles it.
+  const operatorHeaders = Object.fromEntries(
+    Object.entries(job.webhook.headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
   return {
     "content-type": rendered.contentType,
     "user-agent": USER_AGENT,
-    ...job.webhook.headers,
+    ...operatorHeaders,
     ...identity,
   };
 }

@@ -1,3 +1,4 @@
+import { describeError } from "../errors";
 import type { Db } from "../store/db";
 import {
   type AttemptRecord,
@@ -68,7 +69,8 @@ export function createDeliveryEngine(
   const recorder = createRecorder(db, {
     failureThreshold: settings.failureThreshold,
     maxBatch: 1000,
-    onError: (error) => log.error("could not record delivery attempts; retrying", { error: String(error) }),
+    onError: (error) =>
+      log.error("could not record delivery attempts; retrying", { error: describeError(error) }),
   });
   const inFlight = new Map<string, DeliveryJob>();
   const workArrived = createSignal();
@@ -114,7 +116,11 @@ export function createDeliveryEngine(
       await recorder.record(record);
       return record;
     }
-    const record = decide(job, await attemptDelivery(job, deps));
+    const outcome = await attemptDelivery(job, deps).catch((error: unknown) =>
+      // Whatever went wrong, the delivery gets an outcome: an unrecorded one would be claimed again forever.
+      failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
+    );
+    const record = decide(job, outcome);
     await recorder.record(record);
     return record;
   }
@@ -123,7 +129,7 @@ export function createDeliveryEngine(
     inFlight.set(job.deliveryId, job);
     processJob(job)
       .catch((error) =>
-        log.error("delivery failed unexpectedly", { delivery: job.deliveryId, error: String(error) }),
+        log.error("delivery failed unexpectedly", { delivery: job.deliveryId, error: describeError(error) }),
       )
       .finally(() => {
         inFlight.delete(job.deliveryId);
@@ -146,7 +152,7 @@ export function createDeliveryEngine(
       try {
         jobs = await claimDueDeliveries(db, Math.min(room, settings.claimBatch), settings.leaseMs);
       } catch (error) {
-        log.error("could not claim deliveries", { error: String(error) });
+        log.error("could not claim deliveries", { error: describeError(error) });
         await workArrived.wait(settings.pollIntervalMs);
         continue;
       }

@@ -57,6 +57,9 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
         return;
       } catch (error) {
         options.onError(error);
+        // A data error (SQLSTATE class 22) fails the same way every time: give the batch up rather
+        // than stall every delivery behind it; its deliveries are sent again when their leases end.
+        if (isDataError(error)) break;
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
@@ -64,8 +67,8 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   }
 
   function flush(): Promise<void> {
-    writing ??= writeWaiting();
-    return writing;
+    if (!writing && waiting.length > 0) writing = writeWaiting();
+    return writing ?? Promise.resolve();
   }
 
   function record(record: AttemptRecord): Promise<void> {
@@ -84,4 +87,11 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
       closed = true;
     },
   };
+}
+
+function isDataError(error: unknown): boolean {
+  const code =
+    (error as { cause?: { code?: unknown }; code?: unknown }).cause?.code ??
+    (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("22");
 }

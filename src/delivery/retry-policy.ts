@@ -28,14 +28,11 @@ export function nextStep(
   if (outcome.success) return { status: "delivered" };
   if (!outcome.retryable) return { status: "dead", reason: "permanent failure" };
   if (attempt > retryCount) return { status: "dead", reason: `gave up after ${attempt} attempts` };
-  if (outcome.retryAfterMs !== null) {
-    return {
-      status: "retrying",
-      delayMs: Math.min(outcome.retryAfterMs, policy.retryAfterMaxSeconds * 1000),
-    };
-  }
   const schedule = policy.scheduleSeconds;
   const base = (schedule[Math.min(attempt - 1, schedule.length - 1)] ?? 0) * 1000;
-  const factor = 1 + policy.jitter * (2 * random() - 1);
-  return { status: "retrying", delayMs: Math.round(base * factor) };
+  const scheduled = Math.round(base * (1 + policy.jitter * (2 * random() - 1)));
+  if (outcome.retryAfterMs === null) return { status: "retrying", delayMs: scheduled };
+  // Retry-After is honoured as "not before": a longer wait than the schedule's, up to the bound.
+  const retryAfter = Math.min(outcome.retryAfterMs, policy.retryAfterMaxSeconds * 1000);
+  return { status: "retrying", delayMs: Math.max(scheduled, retryAfter) };
 }

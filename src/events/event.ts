@@ -14,6 +14,10 @@ export const incomingEventSchema = z.object({
   source: z.string().min(1).max(1024).optional(),
   time: z.iso
     .datetime({ offset: true, error: "must be an RFC 3339 date-time, e.g. 2026-02-20T10:30:00Z" })
+    .refine((time) => {
+      const year = new Date(time).getUTCFullYear();
+      return year >= 1 && year <= 9999;
+    }, "must be between the years 1 and 9999")
     .optional(),
   severity: severitySchema.default("info"),
   title: z.string().max(4096).optional(),

@@ -1,6 +1,7 @@
 import { desc, eq, inArray, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
+import { storableText } from "../text";
 import { type Db, queryRows } from "./db";
 import { type DeliveryStatus, deliveries, deliveryAttempts, events, webhooks } from "./schema";
 import type { WebhookRow } from "./webhooks";
@@ -112,6 +113,9 @@ export async function recordAttempts(
   failureThreshold: number,
 ): Promise<void> {
   if (records.length === 0) return;
+  // What receivers answer is stored as text: a NUL or a lone surrogate in it would make the
+  // whole batch fail, again and again.
+  const text = (value: string | null) => (value === null ? null : storableText(value));
   const rows = JSON.stringify(
     records.map((r) => ({
       id: r.deliveryId,
@@ -120,13 +124,16 @@ export async function recordAttempts(
       next_attempt_at: (r.nextAttemptAt ?? new Date()).toISOString(),
       status_code: r.statusCode,
       success: r.success,
-      error: r.error,
+      error: text(r.error),
       duration_ms: r.durationMs,
-      response_excerpt: r.responseExcerpt,
-      warnings: r.warnings.length > 0 ? r.warnings : null,
+      response_excerpt: text(r.responseExcerpt),
+      warnings: r.warnings.length > 0 ? r.warnings.map(storableText) : null,
     })),
   );
   const failures = JSON.stringify(webhookFailureCounts(records));
+  // In SET, not in a CTE: when another process updated the row meanwhile, PostgreSQL evaluates
+  // SET again on the new row, so concurrent failures add up instead of overwriting each other.
+  const newCount = sql.raw("(case when f.reset then f.failures else w.failure_count + f.failures end)");
   // One statement, so one round trip and atomic without a transaction: data-modifying CTEs all
   // run, against the same snapshot.
   await db.execute(sql`
@@ -144,20 +151,17 @@ export async function recordAttempts(
       insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt)
       select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt
       from v where exists (select 1 from ${deliveries} d where d.id = v.id)
-    ), counted as (
-      select w.id, case when f.reset then f.failures else w.failure_count + f.failures end as n, f.last_error
-      from ${webhooks} w
-      join json_to_recordset(${failures}::json) as f(webhook_id uuid, reset boolean, failures int, last_error text)
-        on f.webhook_id = w.id
+    ), failures as (
+      select * from json_to_recordset(${failures}::json) as f(webhook_id uuid, reset boolean, failures int, last_error text)
     )
     update ${webhooks} w
-    set failure_count = c.n,
-        is_active = w.is_active and not (${failureThreshold} > 0 and c.n >= ${failureThreshold}),
-        disabled_reason = case when w.is_active and ${failureThreshold} > 0 and c.n >= ${failureThreshold}
-          then 'deactivated after ' || c.n || ' consecutive failed attempts; last error: ' || coalesce(c.last_error, 'none')
+    set failure_count = ${newCount},
+        is_active = w.is_active and not (${failureThreshold} > 0 and ${newCount} >= ${failureThreshold}),
+        disabled_reason = case when w.is_active and ${failureThreshold} > 0 and ${newCount} >= ${failureThreshold}
+          then 'deactivated after ' || ${newCount} || ' consecutive failed attempts; last error: ' || coalesce(f.last_error, 'none')
           else w.disabled_reason end
-    from counted c
-    where w.id = c.id and c.n <> w.failure_count`);
+    from failures f
+    where w.id = f.webhook_id and ${newCount} <> w.failure_count`);
 }
 
 /**

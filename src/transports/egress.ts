@@ -11,8 +11,9 @@ import { BlockList, isIP, type LookupFunction } from "node:net";
  *
  * The rules:
  * - Built in, always denied: 0.0.0.0/8 and :: (which reach this host), 169.254.0.0/16 and
- *   fe80::/10 (link-local, where cloud metadata services live). IPv4-mapped IPv6 forms of the IPv4
- *   ranges (::ffff:169.254.169.254) are denied with them: BlockList matches both spellings.
+ *   fe80::/10 (link-local, where cloud metadata services live), and the metadata addresses
+ *   outside it (fd00:ec2::254, 100.100.100.200). IPv4-mapped IPv6 forms of the IPv4 ranges
+ *   (::ffff:169.254.169.254) are denied with them: BlockList matches both spellings.
  * - `deny`: more CIDRs to deny. A deny rule always applies.
  * - `allow`: when non-empty, an address must also be inside one of these CIDRs. It narrows what
  *   is reachable; it never re-opens a denied range.
@@ -44,7 +45,15 @@ export interface EgressPolicy {
   lookup: LookupFunction;
 }
 
-const BUILT_IN_DENY = ["0.0.0.0/8", "::/128", "169.254.0.0/16", "fe80::/10"];
+const BUILT_IN_DENY = [
+  "0.0.0.0/8",
+  "::/128",
+  "169.254.0.0/16",
+  "fe80::/10",
+  // Cloud metadata outside link-local: AWS's IPv6 endpoint, Alibaba Cloud's.
+  "fd00:ec2::254/128",
+  "100.100.100.200/32",
+];
 
 interface Rule {
   cidr: string;

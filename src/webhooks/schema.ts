@@ -5,22 +5,31 @@ import { TRANSPORT_SCHEMES } from "../transports/registry";
 import { DEFAULT_UDP_MAX_MESSAGE_BYTES, MAX_UDP_MESSAGE_BYTES } from "../transports/syslog";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED_HEADERS = new Set(["content-length", "host", "connection", "transfer-encoding"]);
+const RESERVED_HEADERS = new Set([
+  "content-length",
+  "host",
+  "connection",
+  "transfer-encoding",
+  "keep-alive",
+  "upgrade",
+  "expect",
+]);
+/** RFC 9110 field-value characters: visible ASCII, space, tab and obs-text; never CR or LF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 const headersSchema = z
   .record(z.string(), z.string().max(8192))
   .default({})
   .superRefine((headers, ctx) => {
-    for (const name of Object.keys(headers)) {
-      if (!HEADER_NAME.test(name))
-        ctx.addIssue({ code: "custom", path: [name], message: "not a valid HTTP header name" });
-      else if (RESERVED_HEADERS.has(name.toLowerCase())) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: "set by Herald itself; may not be overridden",
-        });
-      }
+    const problem = (name: string, value: string) => {
+      if (!HEADER_NAME.test(name)) return "not a valid HTTP header name";
+      if (RESERVED_HEADERS.has(name.toLowerCase())) return "set by Herald itself; may not be overridden";
+      if (!HEADER_VALUE.test(value)) return "a header value may not hold line breaks or control characters";
+      return undefined;
+    };
+    for (const [name, value] of Object.entries(headers)) {
+      const message = problem(name, value);
+      if (message) ctx.addIssue({ code: "custom", path: [name], message });
     }
   });
 
@@ -34,7 +43,9 @@ const urlSchema = z
     {
       message: `scheme must be one of: ${TRANSPORT_SCHEMES.map((s) => s.slice(0, -1)).join(", ")}`,
     },
-  );
+  )
+  // Stored as the URL parser writes it, so transports read exactly what was checked.
+  .transform((text) => new URL(text).href);
 
 const authSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -85,11 +96,26 @@ const syslogSchema = z.strictObject({
   envelope: z.record(z.string(), z.unknown()).default({}),
 });
 
+function isStandardWebhooksSecret(secret: string): boolean {
+  const encoded = secret.slice("whsec_".length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return false;
+  const bytes = Buffer.from(encoded, "base64").length;
+  return bytes >= 24 && bytes <= 64;
+}
+
 /** What an operator sends to create a webhook (snake_case wire names), with the defaults. */
 export const webhookInputSchema = z.strictObject({
   name: z.string().min(1).max(200),
   url: urlSchema,
-  secret: z.string().min(8, "must be at least 8 characters").max(512).nullable().default(null),
+  secret: z
+    .string()
+    .min(8, "must be at least 8 characters")
+    .max(512)
+    .refine((secret) => !secret.startsWith("whsec_") || isStandardWebhooksSecret(secret), {
+      message: "a whsec_ secret must be whsec_ and the base64 of 24 to 64 random bytes",
+    })
+    .nullable()
+    .default(null),
   event_types: z.array(z.string().min(1).max(256)).min(1).max(500).default(["*"]),
   events_policy: z.enum(["include", "exclude"]).default("include"),
   min_severity: severitySchema.default("info"),
@@ -209,17 +235,31 @@ export function keepWriteOnlyValues(
     merged.auth = { ...secrets, ...auth };
   }
   const tls = patch.tls as Record<string, unknown> | null | undefined;
-  if (tls && existing.tls?.key !== undefined && !("key" in tls)) {
+  if (tls) {
     const { has_key: _, ...rest } = tls;
-    merged.tls = { ...rest, key: existing.tls.key };
+    const keepKey = existing.tls?.key !== undefined && !("key" in tls);
+    merged.tls = keepKey ? { ...rest, key: existing.tls?.key } : rest;
   }
   return merged;
 }
 
-/** A webhook as the API shows it: never a secret; for viewers, sensitive header values masked. */
-export function rowToWire(row: WebhookRow, { revealHeaders }: { revealHeaders: boolean }) {
+/**
+ * A URL as a viewer sees it: where it goes (scheme, host, port), not the path or query, which
+ * often are the credential (Slack's /services/T…/B…/token, Teams Workflows' sig=…).
+ */
+function urlForViewer(url: string): string {
+  const parsed = new URL(url);
+  const hidden = parsed.pathname !== "/" || parsed.search !== "" || parsed.username !== "";
+  return `${parsed.protocol}//${parsed.host}${hidden ? `/${MASK}` : "/"}`;
+}
+
+/**
+ * A webhook as the API shows it: never a secret; for viewers also the URL's path and query and
+ * sensitive header values masked.
+ */
+export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) {
   const { secret, ...input } = rowToInput(row);
-  const headers = revealHeaders
+  const headers = forAdmin
     ? input.headers
     : Object.fromEntries(
         Object.entries(input.headers).map(([name, value]) => [
@@ -230,6 +270,7 @@ export function rowToWire(row: WebhookRow, { revealHeaders }: { revealHeaders: b
   return {
     id: row.id,
     ...input,
+    url: forAdmin ? input.url : urlForViewer(input.url),
     headers,
     auth: authToWire(input.auth),
     tls: tlsToWire(input.tls),

@@ -66,7 +66,7 @@ describe.each(storeKinds())("API keys and roles on %s", (kind) => {
     const list = await gateway.api("GET", "/api/v1/webhooks", undefined, viewerKey);
     expect(list.status).toBe(200);
     const [webhook] = list.body.data;
-    expect(webhook).toMatchObject({ id: webhookId, has_secret: true });
+    expect(webhook).toMatchObject({ id: webhookId, has_secret: true, url: "http://127.0.0.1:9/********" });
     expect(webhook.headers).toEqual({ Authorization: "********", "X-Team": "soc" });
     expect(JSON.stringify(list.body)).not.toContain("a-very-secret-value");
     expect(JSON.stringify(list.body)).not.toContain("downstream-token");
@@ -113,6 +113,9 @@ describe.each(storeKinds())("API keys and roles on %s", (kind) => {
       (await gateway.api("POST", "/api/v1/events", rawFixture("wallarm-hit-sqli"), ingestKey)).status,
     ).toBe(202);
     expect((await gateway.api("GET", "/api/v1/webhooks", undefined, ingestKey)).status).toBe(403);
+    expect((await gateway.api("GET", "/api/v1/webhooks/events/types", undefined, ingestKey)).status).toBe(
+      403,
+    );
     expect(
       (await gateway.api("GET", `/api/v1/webhooks/${webhookId}/deliveries`, undefined, ingestKey)).status,
     ).toBe(403);

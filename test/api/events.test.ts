@@ -114,6 +114,9 @@ describe.each(storeKinds())("event ingest on %s", (kind) => {
     [{ type: "hit", time: "yesterday" }, "time"],
     [{ type: "hit", data: "a string" }, "data"],
     [[{ type: "hit" }, { type: "hit", time: "2026-13-45" }], "1.time"],
+    [{ type: "hit", time: "0000-01-01T00:00:00Z" }, "time"],
+    [{ type: "hit", title: "nul \u0000 inside" }, "title"],
+    [{ type: "hit", data: { nested: ["ok", "lone \ud800"] } }, "data.nested.1"],
   ])("rejects %j with 422 naming %s", async (body, path) => {
     const { status, body: answer } = await gateway.api("POST", "/api/v1/events", body);
     expect(status).toBe(422);
@@ -181,6 +184,8 @@ describe("a strict event catalog", () => {
       const unknown = await gateway.api("POST", "/api/v1/events", [{ type: "hit" }, { type: "made.up" }]);
       expect(unknown.status).toBe(422);
       expect(unknown.body.issues).toEqual([{ path: "1.type", message: 'unknown event type "made.up"' }]);
+      const inherited = await gateway.api("POST", "/api/v1/events", { type: "constructor" });
+      expect(inherited.status).toBe(422);
       expect((await gateway.api("POST", "/api/v1/events", { type: "custom.alert" })).status).toBe(202);
       const types = (await gateway.api("GET", "/api/v1/webhooks/events/types")).body.data;
       expect(types).toContainEqual({ type: "custom.alert", description: "An operator-defined type" });

@@ -79,6 +79,20 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
     expect(body.name).toBe("again");
   });
 
+  it("accepts back TLS settings as read, keeping the stored key or the lack of one", async () => {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const { body: created } = await create({ tls: { ca } });
+    expect(created.tls).toEqual({ ca, allow_invalid_certs: false, has_key: false });
+    const { status, body } = await gateway.api("PUT", `/api/v1/webhooks/${created.id}`, created);
+    expect(status).toBe(200);
+    expect(body.tls).toEqual(created.tls);
+  });
+
+  it("stores the URL as the URL parser writes it", async () => {
+    const { body } = await create({ url: "HTTPS://SIEM.example:443/a/../hook" });
+    expect(body.url).toBe("https://siem.example/hook");
+  });
+
   it("deletes a webhook", async () => {
     const { body: created } = await create({});
     expect((await gateway.api("DELETE", `/api/v1/webhooks/${created.id}`)).status).toBe(204);
@@ -96,6 +110,9 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
     [{ method: "GET" }, "method", /POST/],
     [{ headers: { "bad header": "x" } }, "headers.bad header", /not a valid HTTP header name/],
     [{ headers: { "Content-Length": "1" } }, "headers.Content-Length", /may not be overridden/],
+    [{ headers: { "X-Injected": "a\r\nX-Evil: 1" } }, "headers.X-Injected", /line breaks/],
+    [{ secret: "whsec_!!!!!!!!!!!!" }, "secret", /base64 of 24 to 64/],
+    [{ name: "nul \u0000" }, "name", /NUL/],
     [{ format: "xml" }, "format", /unknown format "xml"/],
     [{ options: { anything: 1 } }, "options", /anything/],
     [{ name: "" }, "name", />=1 characters/],

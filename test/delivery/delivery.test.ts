@@ -164,15 +164,33 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
   });
 
   it("treats a timeout and a refused connection as retryable failures", async () => {
-    const slow = await createWebhook({ timeout_ms: 1000, retry_count: 0 });
+    const slow = await createWebhook({ timeout_ms: 1000, retry_count: 1 });
     receiver.respond(() => {}); // never answers
-    const closedPort = await createWebhook({ url: "http://127.0.0.1:1/", retry_count: 0 });
+    const closedPort = await createWebhook({ url: "http://127.0.0.1:1/", retry_count: 1 });
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const timedOut = await deliveryWhere(slow.id, (d) => d.status === "dead");
     expect(timedOut.error).toMatch(/timed out after 1000 ms/);
-    expect(timedOut.attempt).toBe(1);
+    expect(timedOut.attempt).toBe(2);
     const refused = await deliveryWhere(closedPort.id, (d) => d.status === "dead");
     expect(refused.error).toMatch(/ECONNREFUSED/);
+    expect(refused.attempt).toBe(2);
+  });
+
+  it("records an answer holding NUL bytes and invalid UTF-16 instead of stalling on it", async () => {
+    const webhook = await createWebhook();
+    receiver.respond((_request, response) => response.end("ok\u0000\ud800 done"));
+    await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
+    const delivered = await deliveryWhere(webhook.id, (d) => d.status === "delivered");
+    expect(delivered.response_excerpt).toBe("ok\ufffd\ufffd done");
+  });
+
+  it("a change that does not mention is_active leaves a webhook the threshold switched off, off", async () => {
+    const webhook = await createWebhook();
+    const { webhooks } = await import("../../src/store/schema");
+    const { eq } = await import("drizzle-orm");
+    await gateway.store.db.update(webhooks).set({ isActive: false }).where(eq(webhooks.id, webhook.id));
+    const { body } = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { name: "renamed" });
+    expect(body).toMatchObject({ name: "renamed", is_active: false });
   });
 
   it("does not follow a redirect, and names the Location", async () => {
