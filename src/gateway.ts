@@ -1,12 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
-import type { Config } from "./config";
+import { type Config, ConfigError } from "./config";
 import { createDeliveryEngine, type DeliveryEngine, type Logger } from "./delivery/engine";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
 import { FORMATS } from "./formats/registry";
 import { openStore, type Store } from "./store/db";
-import { createTemplateEngine } from "./templates/engine";
+import { createTemplateEngine, type TemplateEngine } from "./templates/engine";
 import { createTransports } from "./transports/registry";
 
 export interface Gateway {
@@ -23,6 +23,8 @@ export async function startGateway(
   log: Logger,
   now: () => Date = () => new Date(),
 ): Promise<Gateway> {
+  const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
+  checkDefaultTemplates(templates);
   const store = openStore({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.HERALD_DATA_DIR,
@@ -30,7 +32,6 @@ export async function startGateway(
   });
   await store.migrate();
 
-  const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
   const transports = createTransports({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
   });
@@ -78,4 +79,15 @@ export async function startGateway(
       await store.close();
     },
   };
+}
+
+/** A broken override in HERALD_TEMPLATES_DIR stops the start, rather than every delivery of its format. */
+function checkDefaultTemplates(templates: TemplateEngine) {
+  for (const format of FORMATS) {
+    try {
+      templates.compile(templates.defaultSource(format.name));
+    } catch (error) {
+      throw new ConfigError(`HERALD_TEMPLATES_DIR: ${format.name}.hbs: ${(error as Error).message}`);
+    }
+  }
 }

@@ -1,11 +1,10 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { z } from "zod";
 import { allow } from "../auth";
-import { NotFoundError } from "../errors";
 import { type DeliveryView, getDelivery, retryDeliveryNow } from "../store/deliveries";
 import { getWebhook } from "../store/webhooks";
 import type { ApiDeps, AppEnv } from "./deps";
+import { findOr404 } from "./http";
 
 export function deliveryToWire(row: DeliveryView) {
   const waiting = row.status === "pending" || row.status === "retrying";
@@ -32,11 +31,7 @@ export function deliveryToWire(row: DeliveryView) {
 export function deliveryRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
 
-  async function deliveryOr404(id: string) {
-    const row = z.uuid().safeParse(id).success ? await getDelivery(deps.db, id) : undefined;
-    if (!row) throw new NotFoundError(`no delivery ${id}`);
-    return row;
-  }
+  const deliveryOr404 = (id: string) => findOr404("delivery", id, (key) => getDelivery(deps.db, key));
 
   /** One delivery with every attempt behind it. */
   app.get("/deliveries/:id", allow("viewer"), async (c) => {

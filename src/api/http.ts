@@ -46,6 +46,19 @@ export function findUnstorableText(value: unknown, path: string[] = []): Issue |
   return undefined;
 }
 
+/** The row `find` returns for `id`, or 404 naming it; an id that is not a UUID is simply not found. */
+export async function findOr404<Row>(
+  what: string,
+  id: string,
+  find: (id: string) => Promise<Row | undefined>,
+): Promise<Row> {
+  const row = UUID.test(id) ? await find(id) : undefined;
+  if (!row) throw new NotFoundError(`no ${what} ${id}`);
+  return row;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A query parameter as an integer within bounds, or 422 naming it. */
 export function intQuery(c: Context, name: string, fallback: number, min: number, max: number): number {
   const text = c.req.query(name);

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { allow } from "../auth";
-import { NotFoundError, parseOrThrow } from "../errors";
+import { parseOrThrow } from "../errors";
 import { type ApiKeyRow, createApiKey, listApiKeys, ROLES, revokeApiKey } from "../store/keys";
 import type { ApiDeps, AppEnv } from "./deps";
-import { readJson } from "./http";
+import { findOr404, readJson } from "./http";
 
 const newKeySchema = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(200) });
 
@@ -32,10 +32,9 @@ export function keyRoutes(deps: ApiDeps) {
   });
 
   app.delete("/keys/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!z.uuid().safeParse(id).success || !(await revokeApiKey(deps.db, id))) {
-      throw new NotFoundError(`no API key ${id}`);
-    }
+    await findOr404("API key", c.req.param("id"), async (id) =>
+      (await revokeApiKey(deps.db, id)) ? id : undefined,
+    );
     return c.body(null, 204);
   });
 

@@ -19,7 +19,7 @@ import { validateWebhook } from "../webhooks/validate";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
 import { previewAnswer } from "./formats";
-import { intQuery, readJson } from "./http";
+import { findOr404, intQuery, readJson } from "./http";
 
 const testRequestSchema = z.strictObject({
   event_type: z.string().min(1).max(256).default("test"),
@@ -38,11 +38,7 @@ function withoutReadOnlyFields(body: unknown): unknown {
 export function webhookRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
 
-  async function webhookOr404(id: string) {
-    const row = z.uuid().safeParse(id).success ? await getWebhook(deps.db, id) : undefined;
-    if (!row) throw new NotFoundError(`no webhook ${id}`);
-    return row;
-  }
+  const webhookOr404 = (id: string) => findOr404("webhook", id, (key) => getWebhook(deps.db, key));
 
   /** Checks the whole definition (format options, template); it is stored as the operator wrote it. */
   function checked(input: WebhookInput) {
@@ -90,10 +86,9 @@ export function webhookRoutes(deps: ApiDeps) {
   });
 
   app.delete("/webhooks/:id", allow(), async (c) => {
-    const id = c.req.param("id");
-    if (!z.uuid().safeParse(id).success || !(await deleteWebhook(deps.db, id))) {
-      throw new NotFoundError(`no webhook ${id}`);
-    }
+    await findOr404("webhook", c.req.param("id"), async (id) =>
+      (await deleteWebhook(deps.db, id)) ? id : undefined,
+    );
     return c.body(null, 204);
   });
 

@@ -1,8 +1,7 @@
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
-import { formatDate } from "../templates/helpers";
-import { characterReplacer, flattenObject, truncateChars, valueText } from "../text";
+import { characterReplacer, flattenObject, formatDate, truncateChars, valueText } from "../text";
 import { type Format, FormatError, templateContext } from "./format";
 
 // RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]

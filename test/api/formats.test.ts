@@ -179,3 +179,17 @@ describe("herald render", () => {
     }
   });
 });
+
+describe("a broken template in HERALD_TEMPLATES_DIR", () => {
+  it("stops the start with the file and the reason", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "herald-templates-"));
+    try {
+      writeFileSync(join(dir, "cef.hbs"), "CEF:0|{{#if}}");
+      await expect(startTestGateway("pglite", { HERALD_TEMPLATES_DIR: dir })).rejects.toThrow(
+        /HERALD_TEMPLATES_DIR: cef\.hbs: /,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
