@@ -9,11 +9,12 @@ import { createServer } from "node:http";
 import net, { type AddressInfo } from "node:net";
 
 const receivedAt = new Map<string, number>();
-const EVENT_ID = /bench-\d+-\d+/;
+const EVENT_ID = /bench-\d+-\d+/g;
 
+/** Notes every event id in a payload: a Splunk HEC request carries many events. */
 function note(payload: string) {
-  const id = EVENT_ID.exec(payload)?.[0];
-  if (id && !receivedAt.has(id)) receivedAt.set(id, Date.now());
+  const now = Date.now();
+  for (const [id] of payload.matchAll(EVENT_ID)) if (!receivedAt.has(id)) receivedAt.set(id, now);
 }
 
 const http = createServer((req, res) => {

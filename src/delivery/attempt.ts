@@ -16,7 +16,10 @@ export interface AttemptDeps {
   now: () => Date;
 }
 
-/** Headers for one request: content type, the operator's headers, webhook-id and signatures. */
+/**
+ * Headers for one request: content type, the operator's headers, webhook-id and signatures. The
+ * webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry.
+ */
 export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   const identity = job.webhook.secret
@@ -57,13 +60,25 @@ function transportSettings(
   };
 }
 
-/** One attempt: render, sign and send. Template and format errors are permanent failures. */
-export async function attemptDelivery(job: DeliveryJob, deps: AttemptDeps): Promise<SendOutcome> {
+/**
+ * One attempt for one or more deliveries of the same webhook, sent as one request: render, sign
+ * and send. Template and format errors are permanent failures.
+ */
+export async function attemptDelivery(
+  jobs: [DeliveryJob, ...DeliveryJob[]],
+  deps: AttemptDeps,
+): Promise<SendOutcome> {
   const now = deps.now();
+  const [job] = jobs;
   const { webhook } = job;
   let rendered: Rendered;
   try {
-    rendered = renderForWebhook(webhook, [job.event], deps.templates, now);
+    rendered = renderForWebhook(
+      webhook,
+      jobs.map((each) => each.event),
+      deps.templates,
+      now,
+    );
   } catch (error) {
     const problem =
       error instanceof TemplateError || error instanceof FormatError ? "template error" : "cannot render";

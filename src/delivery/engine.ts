@@ -9,6 +9,7 @@ import {
 import { failure, type SendOutcome } from "../transports/transport";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { createRecorder } from "./recorder";
+import { eventsPerRequest } from "./render";
 import { nextStep, type RetryPolicy } from "./retry-policy";
 
 export interface EngineSettings {
@@ -105,36 +106,58 @@ export function createDeliveryEngine(
     );
   }
 
-  async function processJob(job: DeliveryJob): Promise<AttemptRecord> {
-    if (tooOld(job)) {
-      const ageLimit = `not delivered within ${settings.maxDeliveryAgeMs / 1000} s of the event's arrival`;
-      const record = {
-        ...decide(job, failure(ageLimit, false, 0)),
-        status: "discarded" as const,
-        countsForWebhook: false,
-      };
-      await recorder.record(record);
-      return record;
-    }
-    const outcome = await attemptDelivery(job, deps).catch((error: unknown) =>
-      // Whatever went wrong, the delivery gets an outcome: an unrecorded one would be claimed again forever.
-      failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
-    );
-    const record = decide(job, outcome);
-    await recorder.record(record);
-    return record;
+  function discard(job: DeliveryJob): AttemptRecord {
+    const ageLimit = `not delivered within ${settings.maxDeliveryAgeMs / 1000} s of the event's arrival`;
+    return { ...decide(job, failure(ageLimit, false, 0)), status: "discarded", countsForWebhook: false };
   }
 
-  function launch(job: DeliveryJob) {
-    inFlight.set(job.deliveryId, job);
-    processJob(job)
+  /** Sends deliveries of one webhook as one request (one, unless its format batches) and records each. */
+  async function deliver(jobs: DeliveryJob[]): Promise<AttemptRecord[]> {
+    const fresh = jobs.filter((job) => !tooOld(job));
+    const records = jobs.filter(tooOld).map(discard);
+    const [first, ...rest] = fresh;
+    if (first) {
+      const outcome = await attemptDelivery([first, ...rest], deps).catch((error: unknown) =>
+        // Whatever went wrong, the deliveries get an outcome: unrecorded ones would be claimed again forever.
+        failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
+      );
+      records.push(...fresh.map((job) => decide(job, outcome)));
+    }
+    await Promise.all(records.map((record) => recorder.record(record)));
+    return records;
+  }
+
+  function launch(jobs: DeliveryJob[]) {
+    for (const job of jobs) inFlight.set(job.deliveryId, job);
+    deliver(jobs)
       .catch((error) =>
-        log.error("delivery failed unexpectedly", { delivery: job.deliveryId, error: describeError(error) }),
+        log.error("delivery failed unexpectedly", {
+          delivery: jobs[0]?.deliveryId,
+          error: describeError(error),
+        }),
       )
       .finally(() => {
-        inFlight.delete(job.deliveryId);
+        for (const job of jobs) inFlight.delete(job.deliveryId);
         slotFreed.fire();
       });
+  }
+
+  /** Claimed jobs as requests: each webhook's jobs in groups of as many as one request carries. */
+  function requests(jobs: DeliveryJob[]): DeliveryJob[][] {
+    const groups: DeliveryJob[][] = [];
+    const open = new Map<string, DeliveryJob[]>();
+    for (const job of jobs) {
+      const size = eventsPerRequest(job.webhook);
+      const group = open.get(job.webhook.id);
+      if (size > 1 && group && group.length < size) {
+        group.push(job);
+        continue;
+      }
+      const started = [job];
+      groups.push(started);
+      if (size > 1) open.set(job.webhook.id, started);
+    }
+    return groups;
   }
 
   async function loop() {
@@ -160,7 +183,7 @@ export function createDeliveryEngine(
         await releaseDeliveries(db, jobs);
         break;
       }
-      for (const job of jobs) launch(job);
+      for (const group of requests(jobs)) launch(group);
       if (jobs.length === 0) await workArrived.wait(settings.pollIntervalMs);
     }
   }
@@ -170,7 +193,7 @@ export function createDeliveryEngine(
       running ??= loop();
     },
     wake: () => workArrived.fire(),
-    deliverNow: processJob,
+    deliverNow: async (job) => (await deliver([job]))[0] as AttemptRecord,
     async stop(graceMs) {
       stopping = true;
       workArrived.fire();

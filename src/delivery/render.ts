@@ -9,6 +9,12 @@ import { carriesSyslog } from "../transports/registry";
 /** The parts of a webhook that decide what it sends. */
 export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "url" | "syslog">;
 
+/** How many events one request to this webhook may carry: its format's batch, one over syslog. */
+export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "url">): number {
+  if (carriesSyslog(webhook.url)) return 1;
+  return findFormat(webhook.format)?.maxBatch ?? 1;
+}
+
 /**
  * What a webhook sends for `events`: its format through its template, and, when its URL is a
  * syslog destination and the format is not syslog itself, that payload as the MSG of a syslog

@@ -38,6 +38,8 @@ export interface Format<Options = Record<string, unknown>> {
   optionsSchema: z.ZodType<Options>;
   /** Template helpers this format brings (escaping, severity mappings); shared by all templates. */
   helpers?: Record<string, HelperDelegate>;
+  /** How many events one request may carry; absent: one. */
+  maxBatch?: number;
   render(input: RenderInput<Options>): Rendered;
 }
 

@@ -47,6 +47,8 @@ export const splunkHecFormat: Format<SplunkHecOptions> = {
   description: "Splunk HTTP Event Collector: one JSON object per event, several events per request",
   contentType: "application/json",
   optionsSchema: splunkHecOptionsSchema,
+  // HEC takes many events per request; 100 small events stay far below Splunk's default 1 MB limit.
+  maxBatch: 100,
   render({ events, options, template }) {
     if (events.length === 0) throw new FormatError("the splunk_hec format needs at least one event");
     const body = events

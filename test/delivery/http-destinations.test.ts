@@ -119,6 +119,37 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
     }
   });
 
+  it("sends deliveries due together to Splunk HEC in one request, and records each", async () => {
+    const hec = await startSplunkHecStandIn({ tokens: { batch: {} } });
+    try {
+      const webhook = await subscribe({
+        url: `${hec.origin}/services/collector/event`,
+        format: "splunk_hec",
+        auth: { type: "splunk", token: "batch" },
+        event_types: ["hit"],
+      });
+      const events = Array.from({ length: 20 }, (_, i) => ({
+        type: "hit",
+        id: `batched-${i}`,
+        title: `hit ${i}`,
+      }));
+      await gateway.api("POST", "/api/v1/events", events);
+      const delivered = await eventually(async () => {
+        const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}/deliveries?limit=100`);
+        return body.data.filter((d: any) => d.status === "delivered").length === 20 ? body.data : undefined;
+      });
+      expect(delivered).toHaveLength(20);
+      const posts = hec.requests.filter((request) => request.url === "/services/collector/event");
+      expect(posts.length).toBeLessThan(20);
+      const sentIds = posts.flatMap((post) =>
+        post.body.split("\n").map((line) => JSON.parse(line).event.id as string),
+      );
+      expect(sentIds.sort()).toEqual(events.map((event) => event.id).sort());
+    } finally {
+      await hec.close();
+    }
+  });
+
   it("makes a Splunk token error a dead delivery that says so", async () => {
     const hec = await startSplunkHecStandIn({ tokens: { good: {} } });
     try {
