@@ -9,10 +9,7 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-export type NextStep =
-  | { status: "delivered" }
-  | { status: "dead"; reason: string }
-  | { status: "retrying"; delayMs: number };
+export type NextStep = { status: "delivered" } | { status: "dead" } | { status: "retrying"; delayMs: number };
 
 /**
  * What happens after attempt number `attempt` (1 for the first) of a webhook allowing
@@ -26,8 +23,8 @@ export function nextStep(
   random: () => number = Math.random,
 ): NextStep {
   if (outcome.success) return { status: "delivered" };
-  if (!outcome.retryable) return { status: "dead", reason: "permanent failure" };
-  if (attempt > retryCount) return { status: "dead", reason: `gave up after ${attempt} attempts` };
+  if (!outcome.retryable) return { status: "dead" };
+  if (attempt > retryCount) return { status: "dead" };
   const schedule = policy.scheduleSeconds;
   const base = (schedule[Math.min(attempt - 1, schedule.length - 1)] ?? 0) * 1000;
   const scheduled = Math.round(base * (1 + policy.jitter * (2 * random() - 1)));

@@ -24,6 +24,16 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
     return body;
   }
 
+  /** A splunk_hec webhook posting to `hec`'s event endpoint with `token`. */
+  function subscribeToHec(hec: { origin: string }, token: string, fields: Record<string, unknown>) {
+    return subscribe({
+      url: `${hec.origin}/services/collector/event`,
+      format: "splunk_hec",
+      auth: { type: "splunk", token },
+      ...fields,
+    });
+  }
+
   async function finalDelivery(webhookId: string) {
     return eventually(async () => {
       const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhookId}/deliveries`);
@@ -95,11 +105,8 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
       tokens: { "hec-token": { ack: true, pollsBeforeIndexed: 1 } },
     });
     try {
-      const webhook = await subscribe({
-        url: `${hec.origin}/services/collector/event`,
-        format: "splunk_hec",
+      const webhook = await subscribeToHec(hec, "hec-token", {
         options: { index: "security", sourcetype: "herald:event" },
-        auth: { type: "splunk", token: "hec-token" },
         splunk_hec: { ack: true },
         event_types: ["brute_force"],
       });
@@ -122,10 +129,7 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
   it("sends deliveries due together to Splunk HEC in one request, and records each", async () => {
     const hec = await startSplunkHecStandIn({ tokens: { batch: {} } });
     try {
-      const webhook = await subscribe({
-        url: `${hec.origin}/services/collector/event`,
-        format: "splunk_hec",
-        auth: { type: "splunk", token: "batch" },
+      const webhook = await subscribeToHec(hec, "batch", {
         event_types: ["hit"],
       });
       const events = Array.from({ length: 20 }, (_, i) => ({
@@ -153,10 +157,7 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
   it("makes a Splunk token error a dead delivery that says so", async () => {
     const hec = await startSplunkHecStandIn({ tokens: { good: {} } });
     try {
-      const webhook = await subscribe({
-        url: `${hec.origin}/services/collector/event`,
-        format: "splunk_hec",
-        auth: { type: "splunk", token: "wrong" },
+      const webhook = await subscribeToHec(hec, "wrong", {
         event_types: ["hit"],
       });
       await gateway.api("POST", "/api/v1/events", { type: "hit", id: "hec-bad-token" });
