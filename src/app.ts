@@ -13,8 +13,6 @@ import { authenticate } from "./auth";
 import type { Logger } from "./delivery/engine";
 import { describeError } from "./errors";
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
 /** The HTTP application: health checks, then the authenticated /api/v1 resources. */
 export function createApp(deps: ApiDeps, log: Logger) {
   const app = new Hono<AppEnv>();
@@ -26,11 +24,16 @@ export function createApp(deps: ApiDeps, log: Logger) {
   app.route("/", healthRoutes(deps.db));
 
   const api = new Hono<AppEnv>();
+  // A body with a Content-Length over the limit is refused unread; one without is read only up
+  // to the limit, and refused there.
+  const maxBodyBytes = deps.config.HERALD_MAX_BODY_BYTES;
   api.use(
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize: maxBodyBytes,
       onError: () => {
-        throw new HTTPException(413, { message: `body: larger than ${MAX_BODY_BYTES} bytes` });
+        throw new HTTPException(413, {
+          message: `body: larger than HERALD_MAX_BODY_BYTES, ${maxBodyBytes} bytes`,
+        });
       },
     }),
   );

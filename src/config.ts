@@ -74,6 +74,24 @@ export const configSchema = z.object({
   HERALD_EGRESS_DENY: cidrList,
   /** When set, the only CIDRs webhooks may reach (the deny list still applies). */
   HERALD_EGRESS_ALLOW: cidrList,
+  /** Request bodies larger than this get 413, read no further than the limit. */
+  HERALD_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
+  /** Threads that compile and render templates, off the thread that answers requests. */
+  HERALD_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+  /** A template that takes longer than this to compile or render fails (its worker is replaced). */
+  HERALD_RENDER_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** The largest payload one render may produce; a larger one fails. */
+  HERALD_MAX_RENDER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
   HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -5,12 +5,16 @@ import { type Config, ConfigError } from "./config";
 import { createDeliveryEngine, type DeliveryEngine, type Logger } from "./delivery/engine";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
 import { FORMATS } from "./formats/registry";
+import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
 import { createTemplateEngine, type TemplateEngine } from "./templates/engine";
 import { createTransports } from "./transports/registry";
 
 export interface Gateway {
+  /** Where to reach the API from this machine. */
   url: string;
+  /** The address and port the server is bound to, e.g. 0.0.0.0:8080. */
+  boundAddress: string;
   store: Store;
   engine: DeliveryEngine;
   /** Stops taking requests, lets deliveries in flight finish (or releases them), closes the store. */
@@ -29,15 +33,29 @@ export async function startGateway(
     databaseUrl: config.DATABASE_URL,
     dataDir: config.HERALD_DATA_DIR,
     poolSize: config.HERALD_DB_POOL_SIZE,
+    progress: (message) => log.info(message),
   });
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
 
+  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
+  const renderer = createRenderPool({
+    workers: config.HERALD_RENDER_WORKERS,
+    timeoutMs: config.HERALD_RENDER_TIMEOUT_MS,
+    maxBytesPerEvent: config.HERALD_MAX_RENDER_BYTES,
+    templatesDir: config.HERALD_TEMPLATES_DIR,
+    catalog,
+  });
   const transports = createTransports({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
   });
   const engine = createDeliveryEngine(
     store.db,
-    { templates, transports, now },
+    { renderer, transports, now },
     {
       concurrency: config.HERALD_DELIVERY_CONCURRENCY,
       claimBatch: config.HERALD_CLAIM_BATCH,
@@ -53,8 +71,7 @@ export async function startGateway(
     },
     log,
   );
-  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
-  const app = createApp({ db: store.db, config, templates, engine, catalog, now }, log);
+  const app = createApp({ db: store.db, config, templates, renderer, engine, catalog, now }, log);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -62,11 +79,12 @@ export async function startGateway(
     );
   });
   engine.start();
-  const { port } = server.address() as AddressInfo;
+  const { address, port, family } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 
   return {
     url: `http://${host}:${port}`,
+    boundAddress: family === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`,
     store,
     engine,
     async stop() {
@@ -75,7 +93,7 @@ export async function startGateway(
         new Promise<void>((resolve) => server.close(() => resolve())),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
       ]);
-      await transports.closeAll();
+      await Promise.all([transports.closeAll(), renderer.close()]);
       await store.close();
     },
   };

@@ -65,6 +65,7 @@ export function renderCommand(
     templates: createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR),
     catalog: { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES },
     now: () => now,
+    maxBytesPerEvent: config.HERALD_MAX_RENDER_BYTES,
   });
   return { body: rendered.body, warnings: rendered.warnings };
 }

@@ -32,7 +32,8 @@ async function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 3
   });
 }
 
-describe("the herald command", () => {
+// Each test starts real processes on a fresh embedded store: PGlite's first start alone takes 10-30 s.
+describe("the herald command", { timeout: 180_000 }, () => {
   let dataDir: string;
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), "herald-cli-"));
@@ -61,7 +62,7 @@ describe("the herald command", () => {
 
   it("serves with a first admin key, answers health checks, and exits cleanly on SIGTERM", async () => {
     const port = 19_000 + Math.floor(Math.random() * 1000);
-    const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -73,6 +74,8 @@ describe("the herald command", () => {
     });
     try {
       const output = await waitForOutput(server, /herald is listening/);
+      expect(output).toContain("applying database migrations");
+      expect(output).toContain(`"address":"127.0.0.1:${port}"`);
       const key = /(hk_[A-Za-z0-9_-]{43})/.exec(output)?.[1];
       expect(key).toBeDefined();
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -87,6 +90,12 @@ describe("the herald command", () => {
     } finally {
       server.kill("SIGKILL");
     }
+  });
+
+  it("prints its help and exits when given no command", async () => {
+    const { stdout } = await herald([], dataDir);
+    expect(stdout).toMatch(/^Usage: herald <command>/);
+    expect(stdout).toContain("keys create");
   });
 
   it("says which setting is wrong", async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FORMATS } from "../src/formats/registry";
 import { createTemplateEngine } from "../src/templates/engine";
 
@@ -50,5 +50,55 @@ describe("template helpers", () => {
 
   it("compiles each template once", () => {
     expect(engine.compile("{{title}}")).toBe(engine.compile("{{title}}"));
+  });
+});
+
+describe("templates and the process output", () => {
+  it("write nothing to the console: no {{log}}, no prototype-access warnings", () => {
+    const written = vi.spyOn(process.stdout, "write");
+    const logged = ["log", "info", "warn", "error", "debug"].map((method) =>
+      vi.spyOn(console, method as "log").mockImplementation(() => {}),
+    );
+    try {
+      expect(() => engine.compile('{{log "forged"}}')({} as never)).toThrow(/Missing helper/);
+      expect(engine.compile("{{constructor.name}}{{data.__proto__}}")({ data: {} } as never)).toBe("");
+      for (const spy of [written, ...logged]) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of [written, ...logged]) spy.mockRestore();
+    }
+  });
+});
+
+describe("template nesting and time", () => {
+  it("refuses blocks nested deeper than 32, naming the line, before parsing", () => {
+    const source = `line one\n${"{{#if a}}".repeat(5000)}${"{{/if}}".repeat(5000)}`;
+    const started = performance.now();
+    expect(() => engine.compile(source)).toThrow(
+      expect.objectContaining({
+        name: "TemplateError",
+        line: 2,
+        message: expect.stringMatching(/at most 32/),
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("counts subexpressions and ignores braces in comments and raw blocks", () => {
+    expect(() => engine.compile(`{{default ${"(default ".repeat(40)}x${")".repeat(40)}}}`)).toThrow(
+      /at most 32/,
+    );
+    expect(() =>
+      engine.compile(`{{!-- ${"{{#if a}}".repeat(40)} --}}{{{{raw}}}}${"{{#if}}".repeat(40)}{{{{/raw}}}}ok`),
+    ).not.toThrow();
+    expect(render(`${"{{#if a}}".repeat(32)}deep${"{{/if}}".repeat(32)}`, { a: true })).toBe("deep");
+  });
+
+  it("stops a render that loops past its time limit", () => {
+    const limited = createTemplateEngine(FORMATS);
+    limited.limitRenderTime(50);
+    const rows = Array.from({ length: 60 }, (_, i) => i);
+    const bomb = limited.compile(`${"{{#each @root.rows}}".repeat(4)}ab${"{{/each}}".repeat(4)}`);
+    expect(() => bomb({ rows } as never)).toThrow(/took longer than 50 ms/);
+    expect(limited.compile("{{#each rows}}{{this}}{{/each}}")({ rows: [1, 2] } as never)).toBe("12");
   });
 });

@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { DeliveryEngine } from "../delivery/engine";
 import type { EventCatalog } from "../events/catalog";
+import type { RenderPool } from "../rendering/pool";
 import type { Db } from "../store/db";
 import type { Role } from "../store/keys";
 import type { TemplateEngine } from "../templates/engine";
@@ -9,7 +10,9 @@ import type { TemplateEngine } from "../templates/engine";
 export interface ApiDeps {
   db: Db;
   config: Config;
+  /** Only for the default templates' text; every compile and render goes through `renderer`. */
   templates: TemplateEngine;
+  renderer: RenderPool;
   engine: DeliveryEngine;
   catalog: EventCatalog;
   now: () => Date;

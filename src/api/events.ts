@@ -5,7 +5,7 @@ import { ValidationError } from "../errors";
 import { acceptEvent, parseIncomingBatch } from "../events/event";
 import { ingestEvents } from "../store/ingest";
 import type { ApiDeps, AppEnv } from "./deps";
-import { readJson } from "./http";
+import { listLimit, readJson } from "./http";
 
 const JSON_CONTENT_TYPES = [
   "application/json",
@@ -55,9 +55,11 @@ export function eventRoutes(deps: ApiDeps) {
     );
   });
 
-  app.get("/webhooks/events/types", allow("viewer"), (c) =>
-    c.json({ data: Object.entries(deps.catalog).map(([type, description]) => ({ type, description })) }),
-  );
+  /** The catalog is configuration held in memory, so the limit applies here rather than in SQL. */
+  app.get("/webhooks/events/types", allow("viewer"), (c) => {
+    const types = Object.entries(deps.catalog).slice(0, listLimit(c));
+    return c.json({ data: types.map(([type, description]) => ({ type, description })) });
+  });
 
   return app;
 }

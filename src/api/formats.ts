@@ -2,17 +2,17 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { allow } from "../auth";
 import { parseOrThrow } from "../errors";
+import { incomingEventSchema } from "../events/event";
 import { FORMATS } from "../formats/registry";
-import { previewWebhook } from "../webhooks/preview";
 import { type WebhookInput, webhookInputSchema } from "../webhooks/schema";
 import type { ApiDeps, AppEnv } from "./deps";
 import { readJson } from "./http";
 
 /** A webhook definition for a preview: name and URL may be left out while it is being written. */
-const previewDefinitionSchema = webhookInputSchema.extend({
-  name: z.string().default("preview"),
-  url: webhookInputSchema.shape.url.default("https://preview.invalid/"),
-});
+function withPreviewDefaults(webhook: unknown): unknown {
+  if (webhook === null || typeof webhook !== "object" || Array.isArray(webhook)) return webhook;
+  return { name: "preview", url: "https://preview.invalid/", ...webhook };
+}
 
 const previewRequestSchema = z.strictObject({
   webhook: z.unknown(),
@@ -20,8 +20,15 @@ const previewRequestSchema = z.strictObject({
 });
 
 /** The API's answer for a preview. */
-export function previewAnswer(deps: ApiDeps, input: WebhookInput, event: unknown, eventPath?: string[]) {
-  const rendered = previewWebhook(input, event, deps, eventPath);
+export async function previewAnswer(
+  deps: ApiDeps,
+  input: WebhookInput,
+  event: unknown,
+  eventPath?: string[],
+) {
+  // Checked here too, so an event over the limits is refused at once and never copied to a worker.
+  if (event !== undefined) parseOrThrow(incomingEventSchema, event, eventPath ?? ["event"]);
+  const rendered = await deps.renderer.preview(input, event, deps.now(), eventPath);
   return { content_type: rendered.contentType, body: rendered.body, warnings: rendered.warnings };
 }
 
@@ -44,8 +51,8 @@ export function formatRoutes(deps: ApiDeps) {
   /** Preview for a webhook that is not saved yet (an editor): {webhook: {...}, event?: {...}}. */
   app.post("/preview", allow("viewer"), async (c) => {
     const request = parseOrThrow(previewRequestSchema, await readJson(c));
-    const input = parseOrThrow(previewDefinitionSchema, request.webhook ?? {}, ["webhook"]);
-    return c.json(previewAnswer(deps, input, request.event));
+    const input = parseOrThrow(webhookInputSchema, withPreviewDefaults(request.webhook ?? {}), ["webhook"]);
+    return c.json(await previewAnswer(deps, input, request.event));
   });
 
   return app;

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type Issue, NotFoundError, ValidationError } from "../errors";
+import { exceededBound, MAX_BODY_DEPTH } from "../events/limits";
 
 /** The request body as JSON, or 400 saying why it is not; an optional empty body reads as {}. */
 export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
@@ -16,14 +17,25 @@ export async function readJson(c: Context, { optional = false } = {}): Promise<u
   } catch (error) {
     throw new HTTPException(400, { message: `body: invalid JSON: ${(error as Error).message}` });
   }
-  const unstorable = findUnstorableText(body);
-  if (unstorable) throw new ValidationError([unstorable]);
+  // Before anything walks the body recursively (findUnstorableText, zod, JSON.stringify).
+  if (exceededBound(body, MAX_BODY_DEPTH) === "depth") {
+    throw new ValidationError([
+      { path: "", message: `JSON must not nest deeper than ${MAX_BODY_DEPTH} levels` },
+    ]);
+  }
+  // Both can only come in as \u escapes (JSON forbids raw control characters, and decoding the
+  // body as UTF-8 leaves no lone surrogate): most bodies need no walk at all.
+  if (/\\u(?:0000|d[89a-f])/i.test(text)) {
+    const unstorable = findUnstorableText(body);
+    if (unstorable) throw new ValidationError([unstorable]);
+  }
   return body;
 }
 
 /**
  * PostgreSQL cannot store U+0000, nor a lone UTF-16 surrogate (JSON allows both as escapes):
- * the first such string in a body, key or value, as an issue naming where it is.
+ * the first such string in a body, key or value, as an issue naming where it is. It recurses:
+ * give it a value of bounded depth (readJson checks the depth first).
  */
 export function findUnstorableText(value: unknown, path: string[] = []): Issue | undefined {
   const problem = (text: string) =>
@@ -68,6 +80,11 @@ export function intQuery(c: Context, name: string, fallback: number, min: number
     throw new ValidationError([{ path: name, message: `must be a whole number from ${min} to ${max}` }]);
   }
   return value;
+}
+
+/** How many items a list answers with: `limit`, 100 unless asked, at most 1,000 (or 422 naming it). */
+export function listLimit(c: Context): number {
+  return intQuery(c, "limit", 100, 1, 1000);
 }
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {

@@ -15,11 +15,10 @@ import {
   type WebhookInput,
   webhookInputSchema,
 } from "../webhooks/schema";
-import { validateWebhook } from "../webhooks/validate";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
 import { previewAnswer } from "./formats";
-import { findOr404, intQuery, readJson } from "./http";
+import { findOr404, listLimit, readJson } from "./http";
 
 const testRequestSchema = z.strictObject({
   event_type: z.string().min(1).max(256).default("test"),
@@ -41,19 +40,19 @@ export function webhookRoutes(deps: ApiDeps) {
   const webhookOr404 = (id: string) => findOr404("webhook", id, (key) => getWebhook(deps.db, key));
 
   /** Checks the whole definition (format options, template); it is stored as the operator wrote it. */
-  function checked(input: WebhookInput) {
-    validateWebhook(input, deps.templates, deps.catalog, deps.now());
+  async function checked(input: WebhookInput) {
+    await deps.renderer.validate(input, deps.now());
     return inputToRow(input);
   }
 
   app.get("/webhooks", allow("viewer"), async (c) => {
-    const rows = await listWebhooks(deps.db);
+    const rows = await listWebhooks(deps.db, listLimit(c));
     return c.json({ data: rows.map((row) => rowToWire(row, { forAdmin: isAdmin(c) })) });
   });
 
   app.post("/webhooks", allow(), async (c) => {
     const input = parseOrThrow(webhookInputSchema, withoutReadOnlyFields(await readJson(c)));
-    const row = await insertWebhook(deps.db, checked(input));
+    const row = await insertWebhook(deps.db, await checked(input));
     return c.json(rowToWire(row, { forAdmin: true }), 201);
   });
 
@@ -74,7 +73,7 @@ export function webhookRoutes(deps: ApiDeps) {
     const reactivated = input.is_active && !existing.isActive;
     // is_active is written only when sent: the failure threshold may have switched the webhook
     // off since it was read, and an unrelated change must not switch it back on.
-    const { isActive, ...columns } = checked(input);
+    const { isActive, ...columns } = await checked(input);
     const row = await updateWebhook(deps.db, existing.id, {
       ...columns,
       ...("is_active" in changes ? { isActive } : {}),
@@ -127,12 +126,12 @@ export function webhookRoutes(deps: ApiDeps) {
     const webhook = await webhookOr404(c.req.param("id"));
     const body = await readJson(c, { optional: true });
     const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
-    return c.json(previewAnswer(deps, rowToInput(webhook), event, []));
+    return c.json(await previewAnswer(deps, rowToInput(webhook), event, []));
   });
 
   app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {
     const webhook = await webhookOr404(c.req.param("id"));
-    const limit = intQuery(c, "limit", 50, 1, 500);
+    const limit = listLimit(c);
     return c.json({ data: (await listDeliveries(deps.db, webhook.id, limit)).map(deliveryToWire) });
   });
 

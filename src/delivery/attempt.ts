@@ -1,17 +1,19 @@
 import type { Rendered } from "../formats/format";
 import { FormatError } from "../formats/format";
+import { findFormat } from "../formats/registry";
+import { RenderAbortedError, type RenderPool } from "../rendering/pool";
 import type { DeliveryJob } from "../store/deliveries";
 import type { WebhookRow } from "../store/webhooks";
-import { type TemplateEngine, TemplateError } from "../templates/engine";
+import { TemplateError } from "../templates/engine";
 import type { TransportRequest, Transports } from "../transports/registry";
 import { failure, type SendOutcome } from "../transports/transport";
-import { renderForWebhook } from "./render";
+import { mayOverrideHeader } from "../webhooks/schema";
 import { signatureHeaders } from "./signing";
 
 export const USER_AGENT = "Herald/0.1 (+security-event gateway)";
 
 export interface AttemptDeps {
-  templates: TemplateEngine;
+  renderer: Pick<RenderPool, "render">;
   transports: Transports;
   now: () => Date;
 }
@@ -19,15 +21,21 @@ export interface AttemptDeps {
 /**
  * Headers for one request: content type, the operator's headers, webhook-id and signatures. The
  * webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry.
+ * Herald's own headers always win: an operator's header that Herald owns is dropped.
  */
 export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   const identity = job.webhook.secret
     ? signatureHeaders(job.webhook.secret, job.deliveryId, timestamp, rendered.body)
     : { "webhook-id": job.deliveryId, "webhook-timestamp": String(timestamp) };
-  // Header names are case-insensitive: the operator's "Content-Type" replaces Herald's, never doubles it.
+  // A webhook saved before such names were refused may still hold one (a forged signature, a
+  // user agent): it is left out rather than sent. Names are lowered so that an allowed
+  // "Content-Type" replaces Herald's instead of doubling it.
+  const format = findFormat(job.webhook.format);
   const operatorHeaders = Object.fromEntries(
-    Object.entries(job.webhook.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    Object.entries(job.webhook.headers)
+      .filter(([name]) => mayOverrideHeader(name, format))
+      .map(([name, value]) => [name.toLowerCase(), value]),
   );
   return {
     "content-type": rendered.contentType,
@@ -73,15 +81,15 @@ export async function attemptDelivery(
   const { webhook } = job;
   let rendered: Rendered;
   try {
-    rendered = renderForWebhook(
+    rendered = await deps.renderer.render(
       webhook,
       jobs.map((each) => each.event),
-      deps.templates,
       now,
     );
   } catch (error) {
-    const problem =
-      error instanceof TemplateError || error instanceof FormatError ? "template error" : "cannot render";
+    const isTemplates =
+      error instanceof TemplateError || error instanceof FormatError || error instanceof RenderAbortedError;
+    const problem = isTemplates ? "template error" : "cannot render";
     return failure(`${problem}: ${(error as Error).message}`, false, 0);
   }
   const outcome = await deps.transports.forUrl(webhook.url).send({

@@ -25,6 +25,25 @@ export function renderForWebhook(
   events: HeraldEvent[],
   templates: TemplateEngine,
   now: Date,
+  maxBytesPerEvent: number,
+): Rendered {
+  const rendered = renderPayload(webhook, events, templates, now);
+  const bytes = Buffer.byteLength(rendered.body);
+  // A batch may carry as much per event as a single event may.
+  const limit = maxBytesPerEvent * events.length;
+  if (bytes > limit) {
+    throw new FormatError(
+      `the rendered payload is ${bytes} bytes, over the limit of ${limit} (HERALD_MAX_RENDER_BYTES per event)`,
+    );
+  }
+  return rendered;
+}
+
+function renderPayload(
+  webhook: RenderSettings,
+  events: HeraldEvent[],
+  templates: TemplateEngine,
+  now: Date,
 ): Rendered {
   const format = findFormat(webhook.format);
   if (!format) throw new FormatError(`unknown format "${webhook.format}"`);

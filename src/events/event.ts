@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOrThrow, ValidationError } from "../errors";
+import { eventLimitIssue } from "./limits";
 import { type Severity, severitySchema } from "./severity";
 
 /**
@@ -7,7 +8,7 @@ import { type Severity, severitySchema } from "./severity";
  * are Herald's extension attributes. Structured-mode CloudEvents (`specversion: "1.0"`) fit
  * the same schema.
  */
-export const incomingEventSchema = z.object({
+const incomingEventFieldsSchema = z.object({
   specversion: z.literal("1.0", { error: 'only CloudEvents specversion "1.0" is supported' }).optional(),
   type: z.string().min(1).max(256),
   id: z.string().min(1).max(256).optional(),
@@ -25,6 +26,18 @@ export const incomingEventSchema = z.object({
   datacontenttype: z.string().optional(),
   data: z.record(z.string(), z.unknown()).default({}),
 });
+
+/**
+ * An incoming event within Herald's limits (src/events/limits.ts) and then its fields. The limits
+ * come first: they stop early, where parsing a huge `data` record would take its time.
+ */
+export const incomingEventSchema = z
+  .unknown()
+  .superRefine((event, context) => {
+    const issue = eventLimitIssue(event);
+    if (issue) context.addIssue({ code: "custom", ...issue });
+  })
+  .pipe(incomingEventFieldsSchema);
 export type IncomingEvent = z.infer<typeof incomingEventSchema>;
 
 export const MAX_EVENTS_PER_POST = 1000;

@@ -208,6 +208,7 @@ export const cefFormat: Format<CefOptions> = {
   name: "cef",
   description: "ArcSight Common Event Format: one CEF line per event",
   contentType: SIEM_CONTENT_TYPE,
+  allowsContentTypeHeader: true,
   optionsSchema: cefOptionsSchema,
   helpers: {
     /** An extension value: \ = and line breaks escaped. */

@@ -40,6 +40,11 @@ export interface Format<Options = Record<string, unknown>> {
   helpers?: Record<string, HelperDelegate>;
   /** How many events one request may carry; absent: one. */
   maxBatch?: number;
+  /**
+   * A custom Content-Type header may replace `contentType`: the receiver of this format may want
+   * its own media type (e.g. application/cloudevents+json). Absent: the content type is fixed.
+   */
+  allowsContentTypeHeader?: boolean;
   render(input: RenderInput<Options>): Rendered;
 }
 

@@ -8,6 +8,7 @@ export const jsonFormat: Format<z.infer<typeof jsonOptionsSchema>> = {
   name: "json",
   description: "Generic JSON webhook: one object per event",
   contentType: "application/json",
+  allowsContentTypeHeader: true,
   optionsSchema: jsonOptionsSchema,
   render({ events, options, template }) {
     const [event] = events;

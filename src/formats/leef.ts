@@ -133,11 +133,13 @@ export function leefAttributes(event: HeraldEvent, delimiter: string, warnings: 
     ["title", event.title],
   ];
   if (event.subject !== null) custom.push(["subject", event.subject]);
-  custom.push(...otherDataFields(event.data, standard.used));
+  // concat, not push(...fields): a spread makes every data field an argument, and a call with
+  // too many arguments overflows the stack.
+  const fields = custom.concat(otherDataFields(event.data, standard.used));
   return [
     { key: "cat", value: event.source },
     ...standard.fields,
-    ...custom.map(([key, value]) => ({ key: leefKey(key, delimiter, warnings), value: valueText(value) })),
+    ...fields.map(([key, value]) => ({ key: leefKey(key, delimiter, warnings), value: valueText(value) })),
   ];
 }
 
@@ -212,6 +214,7 @@ export const leefFormat: Format<LeefOptions> = {
   name: "leef",
   description: "IBM QRadar Log Event Extended Format (LEEF 2.0 or 1.0): one line per event",
   contentType: SIEM_CONTENT_TYPE,
+  allowsContentTypeHeader: true,
   optionsSchema: leefOptionsSchema,
   helpers: {
     /** An attribute value: the delimiter (from the LEEF context, tab elsewhere) and line breaks as spaces. */

@@ -205,6 +205,7 @@ export const syslogFormat: Format<SyslogOptions> = {
   name: "syslog",
   description: "RFC 5424 syslog message: event fields and data as structured data, the template as MSG",
   contentType: "text/plain; charset=utf-8",
+  allowsContentTypeHeader: true,
   optionsSchema: syslogOptionsSchema,
   helpers: {
     /** An SD-PARAM value: ", \ and ] escaped. */

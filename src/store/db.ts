@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { lockDataDir } from "./data-dir-lock";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -31,15 +32,27 @@ export interface StoreOptions {
   dataDir: string;
   /** Connections to a PostgreSQL server. */
   poolSize?: number;
+  /** Says what a slow step is doing (the first start of an embedded store takes a while). */
+  progress?: (message: string) => void;
 }
 
+/** The embedded store's directory cannot be created or opened; the message names it and why. */
+export class StoreOpenError extends Error {
+  override name = "StoreOpenError";
+}
+
+/**
+ * Opens the store. An embedded store is locked for this process until `close()`: a second
+ * process opening the same directory gets DataDirLockedError at once.
+ */
 export function openStore(options: StoreOptions): Store {
+  const progress = options.progress ?? (() => {});
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openPglite(options.dataDir);
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, progress)
+    : openPglite(options.dataDir, progress);
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres(url: string, poolSize: number, progress: (message: string) => void): Store {
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
@@ -47,6 +60,7 @@ function openPostgres(url: string, poolSize: number): Store {
     kind: "postgres",
     async migrate() {
       // Several Herald processes may start at once against one server: one migrates, the others wait.
+      progress("applying database migrations (PostgreSQL)");
       const lock = await client.reserve();
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
@@ -60,16 +74,63 @@ function openPostgres(url: string, poolSize: number): Store {
   };
 }
 
-function openPglite(dataDir: string): Store {
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir);
+function openPglite(dataDir: string, progress: (message: string) => void): Store {
+  if (dataDir.startsWith("memory://")) return pgliteStore(new PGlite(dataDir), dataDir, progress);
+  const fresh = !existsSync(join(dataDir, "PG_VERSION"));
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw new StoreOpenError(`cannot create the data directory ${dataDir}: ${(error as Error).message}`);
+  }
+  const lock = lockDataDir(dataDir);
+  if (lock.tookOverFrom) {
+    progress(`took over the lock of Herald process ${lock.tookOverFrom.pid}, which is no longer running`);
+  }
+  progress(
+    fresh
+      ? `creating the embedded store in ${dataDir} (the first start takes 10 to 30 seconds)`
+      : `opening the embedded store in ${dataDir}`,
+  );
+  const store = pgliteStore(new PGlite(dataDir), dataDir, progress);
+  return {
+    ...store,
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+function pgliteStore(client: PGlite, dataDir: string, progress: (message: string) => void): Store {
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
-    migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR }),
+    async migrate() {
+      try {
+        await client.waitReady;
+        progress("applying database migrations");
+        await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+      } catch (error) {
+        throw new StoreOpenError(
+          `cannot open the embedded store in ${dataDir}: ${describeOpenFailure(error)}. It is most likely damaged: by two processes writing it at once (possible before Herald locked its data directory), a full disk, or files copied while Herald ran. Restore it from a backup, or move it aside to start with an empty store.`,
+        );
+      }
+    },
     close: () => client.close(),
   };
+}
+
+/** PGlite reports a broken data directory as a failed query whose cause is a WebAssembly abort. */
+function describeOpenFailure(error: unknown): string {
+  const messages: string[] = [];
+  for (let cause = error; cause instanceof Error && messages.length < 3; cause = cause.cause) {
+    messages.push(cause.message.split("\n")[0] ?? cause.name);
+  }
+  return messages.join(": ") || String(error);
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is behind `db`. */

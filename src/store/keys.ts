@@ -34,15 +34,40 @@ export async function findApiKey(db: Db, key: string): Promise<ApiKeyRow | undef
   return row;
 }
 
-export function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+/** Newest first; at most `limit` keys when given (the API always gives one, the CLI lists every key). */
+export function listApiKeys(db: Db, limit?: number): Promise<ApiKeyRow[]> {
+  const newestFirst = db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+  return limit === undefined ? newestFirst : newestFirst.limit(limit);
 }
 
-export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
-  const deleted = await db.delete(apiKeys).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
-  return deleted.length > 0;
+export type RevokeResult = "revoked" | "not_found" | "last_admin";
+
+/**
+ * Deletes a key, but not the last admin key unless `allowLastAdmin` (another way in exists, such as
+ * a bootstrap token): without it nobody could manage the gateway any more.
+ */
+export function revokeApiKey(
+  db: Db,
+  id: string,
+  { allowLastAdmin = false }: { allowLastAdmin?: boolean } = {},
+): Promise<RevokeResult> {
+  return db.transaction(async (tx) => {
+    // Lock every admin row (in id order, so two revocations cannot deadlock): a concurrent
+    // revocation waits here and then counts without the key this one deletes.
+    const admins = await tx
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(eq(apiKeys.role, "admin"))
+      .orderBy(apiKeys.id)
+      .for("update");
+    if (!allowLastAdmin && admins.length === 1 && admins[0]?.id === id) return "last_admin";
+    const deleted = await tx.delete(apiKeys).where(eq(apiKeys.id, id)).returning({ id: apiKeys.id });
+    return deleted.length > 0 ? "revoked" : "not_found";
+  });
 }
 
-export async function hasApiKeys(db: Db): Promise<boolean> {
-  return (await db.select({ id: apiKeys.id }).from(apiKeys).limit(1)).length > 0;
+/** True when at least one admin key exists. */
+export async function hasAdminKey(db: Db): Promise<boolean> {
+  const found = await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.role, "admin")).limit(1);
+  return found.length > 0;
 }

@@ -5,8 +5,9 @@ import { webhooks } from "./schema";
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type NewWebhookRow = typeof webhooks.$inferInsert;
 
-export function listWebhooks(db: Db): Promise<WebhookRow[]> {
-  return db.select().from(webhooks).orderBy(desc(webhooks.createdAt), desc(webhooks.id));
+/** Newest first, at most `limit`. */
+export function listWebhooks(db: Db, limit: number): Promise<WebhookRow[]> {
+  return db.select().from(webhooks).orderBy(desc(webhooks.createdAt), desc(webhooks.id)).limit(limit);
 }
 
 export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {

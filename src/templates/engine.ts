@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Handlebars from "handlebars";
+import Handlebars, { type HelperDelegate, type HelperOptions } from "handlebars";
 import type { Format, RenderTemplate } from "../formats/format";
 import { genericHelpers } from "./helpers";
+import { findExcessNesting } from "./nesting";
 
 /** A template that does not compile or does not render, with where in the source it failed. */
 export class TemplateError extends Error {
@@ -21,6 +22,11 @@ export interface TemplateEngine {
   compile(source: string): RenderTemplate;
   /** The template a format uses when a webhook has none: HERALD_TEMPLATES_DIR first, then templates/. */
   defaultSource(formatName: string): string;
+  /**
+   * Renders started from now on stop with a TemplateError once `limitMs` have passed, at the
+   * next iteration of an {{#each}}: the only way a template repeats work.
+   */
+  limitRenderTime(limitMs: number): void;
 }
 
 export const BUILTIN_TEMPLATES_DIR = join(import.meta.dirname, "..", "..", "templates");
@@ -30,21 +36,49 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
   // Templates are for JSON, CEF, syslog…, never HTML: no escaping by default, each format
   // brings its own escaping helpers. Handlebars' prototype-access protections stay on.
   const handlebars = Handlebars.create();
+  // Nothing a template does may reach the process: `log` wrote to stdout, and Handlebars' own
+  // warnings (a template touching a prototype property) go to the console through one logger
+  // shared by every Handlebars environment.
+  handlebars.unregisterHelper("log");
+  Handlebars.logger.log = () => {};
   handlebars.registerHelper(genericHelpers);
   for (const format of formats) if (format.helpers) handlebars.registerHelper(format.helpers);
+
+  let timeLimitMs = Number.POSITIVE_INFINITY;
+  let deadline = Number.POSITIVE_INFINITY;
+  const builtinEach = handlebars.helpers.each as HelperDelegate;
+  handlebars.registerHelper("each", function (this: unknown, ...args: unknown[]) {
+    const options = args[args.length - 1] as HelperOptions;
+    const iteration = options.fn;
+    options.fn = (context, data) => {
+      if (performance.now() > deadline) {
+        throw new TemplateError(`the template took longer than ${timeLimitMs} ms to render`);
+      }
+      return iteration(context, data);
+    };
+    return (builtinEach as (...list: unknown[]) => unknown).apply(this, args);
+  });
 
   const cache = new Map<string, RenderTemplate>();
 
   function compile(source: string): RenderTemplate {
     const cached = cache.get(source);
     if (cached) return cached;
+    const nesting = findExcessNesting(source);
+    if (nesting) throw new TemplateError(nesting.message, nesting.line, nesting.column);
     try {
       handlebars.parse(source);
     } catch (error) {
       throw toTemplateError(error, source);
     }
-    const delegate = handlebars.compile(source, { noEscape: true, strict: false });
+    // `log` is compiled as a known helper unless told otherwise; unknown, it is "Missing helper: log".
+    const delegate = handlebars.compile(source, {
+      noEscape: true,
+      strict: false,
+      knownHelpers: { log: false },
+    });
     const render: RenderTemplate = (context) => {
+      deadline = performance.now() + timeLimitMs;
       try {
         return delegate(context);
       } catch (error) {
@@ -69,7 +103,13 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
     return source;
   }
 
-  return { compile, defaultSource };
+  return {
+    compile,
+    defaultSource,
+    limitRenderTime(limitMs) {
+      timeLimitMs = limitMs;
+    },
+  };
 }
 
 function toTemplateError(error: unknown, source?: string): TemplateError {

@@ -348,6 +348,20 @@ function classifyError(error: unknown, req: TransportRequest, durationMs: number
   if (code === "UND_ERR_CONNECT_TIMEOUT") {
     return failure(`connect timed out after ${req.connectTimeoutMs} ms`, true, durationMs);
   }
+  // undici (or Node) refused to send the request as set up, e.g. a header value with CR or LF:
+  // nothing went over the wire, and every retry would be refused the same way.
+  const badRequestSetting =
+    err.name === "InvalidArgumentError" ||
+    code === "UND_ERR_INVALID_ARG" ||
+    code === "ERR_INVALID_CHAR" ||
+    code === "ERR_INVALID_HTTP_TOKEN";
+  if (badRequestSetting) {
+    return failure(
+      `bad request setting (check the webhook's headers and auth): ${code ? `${code}: ` : ""}${message}`,
+      false,
+      durationMs,
+    );
+  }
   const permanent = code === "ERR_INVALID_URL" || code === EGRESS_DENIED || isPermanentTlsError(code);
   return failure(code ? `${code}: ${message}` : message, !permanent, durationMs);
 }

@@ -11,6 +11,7 @@ export interface PreviewDeps {
   templates: TemplateEngine;
   catalog: EventCatalog;
   now: () => Date;
+  maxBytesPerEvent: number;
 }
 
 /**
@@ -32,7 +33,7 @@ export function previewWebhook(
       ? sampleEvent(input.event_types.find((type) => !type.includes("*")) ?? "test", now)
       : acceptEvent(parseOrThrow(incomingEventSchema, event, eventPath), now, () => crypto.randomUUID());
   try {
-    return renderForWebhook(input, [heraldEvent], deps.templates, now);
+    return renderForWebhook(input, [heraldEvent], deps.templates, now, deps.maxBytesPerEvent);
   } catch (error) {
     if (!(error instanceof TemplateError || error instanceof FormatError)) throw error;
     const where = error instanceof TemplateError ? { line: error.line, column: error.column } : {};

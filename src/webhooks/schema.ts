@@ -1,21 +1,61 @@
 import { z } from "zod";
 import { severitySchema } from "../events/severity";
+import type { Format } from "../formats/format";
+import { findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import { TRANSPORT_SCHEMES } from "../transports/registry";
 import { DEFAULT_UDP_MAX_MESSAGE_BYTES, MAX_UDP_MESSAGE_BYTES } from "../transports/syslog";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED_HEADERS = new Set([
-  "content-length",
+
+/**
+ * Header names (lower case) a custom header may never set: the ones Herald sets itself (user agent,
+ * credentials from `auth`, the webhook-id and signatures, Splunk's channel), which would let a
+ * webhook forge a signature or an identity, and the ones that belong to the connection (framing,
+ * hop-by-hop). Content-Type is not here: whether it may be set depends on the format.
+ */
+export const HERALD_OWNED_HEADERS: ReadonlySet<string> = new Set([
+  "authorization",
   "host",
+  "content-length",
+  "user-agent",
+  "x-webhook-signature",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "x-splunk-request-channel",
   "connection",
   "transfer-encoding",
   "keep-alive",
   "upgrade",
   "expect",
+  "te",
+  "trailer",
+  "proxy-authorization",
+  "proxy-connection",
 ]);
+
+/**
+ * Whether a custom header `name` may be sent: never one Herald owns, and Content-Type only for a
+ * format that lets its receiver ask for its own media type. Sending asks this, so that a webhook
+ * stored before a name was refused can still never override Herald's own headers.
+ */
+export function mayOverrideHeader(
+  name: string,
+  format: Pick<Format<unknown>, "allowsContentTypeHeader"> | undefined,
+): boolean {
+  const lower = name.toLowerCase();
+  if (lower === "content-type") return format?.allowsContentTypeHeader === true;
+  return !HERALD_OWNED_HEADERS.has(lower);
+}
+
 /** RFC 9110 field-value characters: visible ASCII, space, tab and obs-text; never CR or LF. */
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function ownedHeaderMessage(name: string): string {
+  const instead = name.toLowerCase() === "authorization" ? " (credentials go in auth)" : "";
+  return `${name} is set by Herald itself; may not be overridden${instead}`;
+}
 
 const headersSchema = z
   .record(z.string(), z.string().max(8192))
@@ -23,7 +63,7 @@ const headersSchema = z
   .superRefine((headers, ctx) => {
     const problem = (name: string, value: string) => {
       if (!HEADER_NAME.test(name)) return "not a valid HTTP header name";
-      if (RESERVED_HEADERS.has(name.toLowerCase())) return "set by Herald itself; may not be overridden";
+      if (HERALD_OWNED_HEADERS.has(name.toLowerCase())) return ownedHeaderMessage(name);
       if (!HEADER_VALUE.test(value)) return "a header value may not hold line breaks or control characters";
       return undefined;
     };
@@ -47,14 +87,39 @@ const urlSchema = z
   // Stored as the URL parser writes it, so transports read exactly what was checked.
   .transform((text) => new URL(text).href);
 
+/** C0 controls, DEL and C1 controls (Unicode's Cc): never part of a credential; undici refuses CR and LF. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** A bearer or Splunk token goes into the Authorization header as is, so it must be a header-safe word. */
+const tokenSchema = (maxLength: number) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .regex(/^[\x21-\x7e]+$/, {
+      message:
+        "must be visible ASCII without spaces or control characters: it is sent in the Authorization header as is",
+    });
+
 const authSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("basic"),
-    username: z.string().min(1).max(256),
-    password: z.string().max(1024),
+    username: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine(
+        (username) => !username.includes(":"),
+        'may not contain ":" (basic auth joins user and password with it)',
+      )
+      .refine((username) => !CONTROL_CHARACTER.test(username), "may not contain control characters"),
+    password: z
+      .string()
+      .max(1024)
+      .refine((password) => !CONTROL_CHARACTER.test(password), "may not contain control characters"),
   }),
-  z.strictObject({ type: z.literal("bearer"), token: z.string().min(1).max(8192) }),
-  z.strictObject({ type: z.literal("splunk"), token: z.string().min(1).max(1024) }),
+  z.strictObject({ type: z.literal("bearer"), token: tokenSchema(8192) }),
+  z.strictObject({ type: z.literal("splunk"), token: tokenSchema(1024) }),
 ]);
 
 const pem = (what: string) =>
@@ -68,7 +133,12 @@ const tlsSchema = z
     ca: pem("certificate").optional(),
     cert: pem("certificate").optional(),
     key: pem("private key").optional(),
-    servername: z.string().min(1).max(253).optional(),
+    servername: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.-]+$/, "must be a host name: letters, digits, '-' and '.'")
+      .optional(),
     allow_invalid_certs: z.boolean().default(false),
   })
   .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), {
@@ -104,39 +174,53 @@ function isStandardWebhooksSecret(secret: string): boolean {
 }
 
 /** What an operator sends to create a webhook (snake_case wire names), with the defaults. */
-export const webhookInputSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  url: urlSchema,
-  secret: z
-    .string()
-    .min(8, "must be at least 8 characters")
-    .max(512)
-    .refine((secret) => !secret.startsWith("whsec_") || isStandardWebhooksSecret(secret), {
-      message: "a whsec_ secret must be whsec_ and the base64 of 24 to 64 random bytes",
-    })
-    .nullable()
-    .default(null),
-  event_types: z.array(z.string().min(1).max(256)).min(1).max(500).default(["*"]),
-  events_policy: z.enum(["include", "exclude"]).default("include"),
-  min_severity: severitySchema.default("info"),
-  format: z.string().default("json"),
-  options: z.record(z.string(), z.unknown()).default({}),
-  template: z
-    .string()
-    .max(256 * 1024)
-    .nullable()
-    .default(null),
-  method: z.enum(["POST", "PUT"]).default("POST"),
-  headers: headersSchema,
-  auth: authSchema.nullable().default(null),
-  tls: tlsSchema.nullable().default(null),
-  splunk_hec: splunkHecSchema.nullable().default(null),
-  syslog: syslogSchema.nullable().default(null),
-  timeout_ms: z.number().int().min(1000).max(30_000).default(5000),
-  connect_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
-  retry_count: z.number().int().min(0).max(10).default(3),
-  is_active: z.boolean().default(true),
-});
+export const webhookInputSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    url: urlSchema,
+    secret: z
+      .string()
+      .min(8, "must be at least 8 characters")
+      .max(512)
+      .refine((secret) => !secret.startsWith("whsec_") || isStandardWebhooksSecret(secret), {
+        message: "a whsec_ secret must be whsec_ and the base64 of 24 to 64 random bytes",
+      })
+      .nullable()
+      .default(null),
+    event_types: z.array(z.string().min(1).max(256)).min(1).max(500).default(["*"]),
+    events_policy: z.enum(["include", "exclude"]).default("include"),
+    min_severity: severitySchema.default("info"),
+    format: z.string().default("json"),
+    options: z.record(z.string(), z.unknown()).default({}),
+    template: z
+      .string()
+      .max(256 * 1024)
+      .nullable()
+      .default(null),
+    method: z.enum(["POST", "PUT"]).default("POST"),
+    headers: headersSchema,
+    auth: authSchema.nullable().default(null),
+    tls: tlsSchema.nullable().default(null),
+    splunk_hec: splunkHecSchema.nullable().default(null),
+    syslog: syslogSchema.nullable().default(null),
+    timeout_ms: z.number().int().min(1000).max(30_000).default(5000),
+    connect_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
+    retry_count: z.number().int().min(0).max(10).default(3),
+    is_active: z.boolean().default(true),
+  })
+  .superRefine((input, ctx) => {
+    // Whether the operator may set Content-Type depends on the format, so it is checked here.
+    const format = findFormat(input.format);
+    for (const name of Object.keys(input.headers)) {
+      if (name.toLowerCase() === "content-type" && !mayOverrideHeader(name, format)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["headers", name],
+          message: `${name} is fixed by the ${input.format} format; may not be overridden`,
+        });
+      }
+    }
+  });
 export type WebhookInput = z.infer<typeof webhookInputSchema>;
 
 /** Fields a client may send back from a GET; they are ignored, not rejected. */
@@ -198,8 +282,25 @@ export function rowToInput(row: WebhookRow): WebhookInput {
   };
 }
 
-const SENSITIVE_HEADER = /auth|token|secret|key|cookie|password|signature/i;
 export const MASK = "********";
+
+/**
+ * Lower-case names of the custom headers a viewer sees the value of; every other value is masked.
+ * Deny by default: a credential can hide in a header of any name (X-Pass, X-Jwt, X-Session-Id, …).
+ */
+export const VIEWER_VISIBLE_HEADERS: ReadonlySet<string> = new Set([
+  "accept",
+  "accept-language",
+  "accept-encoding",
+  "accept-charset",
+  "content-language",
+  "content-type",
+  "cache-control",
+  "pragma",
+  "x-request-id",
+  "x-correlation-id",
+  "x-herald-source",
+]);
 
 /** Auth as the API shows it: the kind and user name, never a password or token. */
 function authToWire(auth: WebhookRow["auth"]) {
@@ -254,8 +355,8 @@ function urlForViewer(url: string): string {
 }
 
 /**
- * A webhook as the API shows it: never a secret; for viewers also the URL's path and query and
- * sensitive header values masked.
+ * A webhook as the API shows it: never a secret; for viewers also the URL's path and query masked,
+ * and every custom header value but the plainly harmless ones.
  */
 export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) {
   const { secret, ...input } = rowToInput(row);
@@ -264,7 +365,7 @@ export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) 
     : Object.fromEntries(
         Object.entries(input.headers).map(([name, value]) => [
           name,
-          SENSITIVE_HEADER.test(name) ? MASK : value,
+          VIEWER_VISIBLE_HEADERS.has(name.toLowerCase()) ? value : MASK,
         ]),
       );
   return {

@@ -18,7 +18,8 @@ describe.each(storeKinds())("API keys and roles on %s", (kind) => {
         name: "siem",
         url: "http://127.0.0.1:9/hook",
         secret: "a-very-secret-value",
-        headers: { Authorization: "Bearer downstream-token", "X-Team": "soc" },
+        headers: { "X-Team": "soc", Accept: "application/json" },
+        auth: { type: "bearer", token: "downstream-token" },
         is_active: false,
       })
     ).body.id;
@@ -67,7 +68,7 @@ describe.each(storeKinds())("API keys and roles on %s", (kind) => {
     expect(list.status).toBe(200);
     const [webhook] = list.body.data;
     expect(webhook).toMatchObject({ id: webhookId, has_secret: true, url: "http://127.0.0.1:9/********" });
-    expect(webhook.headers).toEqual({ Authorization: "********", "X-Team": "soc" });
+    expect(webhook.headers).toEqual({ "X-Team": "********", Accept: "application/json" });
     expect(JSON.stringify(list.body)).not.toContain("a-very-secret-value");
     expect(JSON.stringify(list.body)).not.toContain("downstream-token");
     expect((await gateway.api("GET", `/api/v1/webhooks/${webhookId}`, undefined, viewerKey)).status).toBe(
@@ -85,7 +86,7 @@ describe.each(storeKinds())("API keys and roles on %s", (kind) => {
     const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhookId}`);
     expect(body).not.toHaveProperty("secret");
     expect(body.has_secret).toBe(true);
-    expect(body.headers.Authorization).toBe("Bearer downstream-token");
+    expect(body.headers).toEqual({ "X-Team": "soc", Accept: "application/json" });
   });
 
   it.each([

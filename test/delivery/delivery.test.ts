@@ -204,8 +204,12 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
     expect(dead.error).toContain("Location: http://127.0.0.1:9/elsewhere");
   });
 
-  it("sends PUT with custom headers when asked", async () => {
-    await createWebhook({ method: "PUT", headers: { "X-Team": "soc", Authorization: "Bearer t0ken" } });
+  it("sends PUT with custom headers and auth when asked", async () => {
+    await createWebhook({
+      method: "PUT",
+      headers: { "X-Team": "soc" },
+      auth: { type: "bearer", token: "t0ken" },
+    });
     await gateway.api("POST", "/api/v1/events", rawFixture("mailserver-auth-failed"));
     const [request] = await receiver.waitFor(1);
     expect(request).toMatchObject({

@@ -1,18 +1,17 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine } from "../../src/delivery/engine";
-import { FORMATS } from "../../src/formats/registry";
 import { silentLogger } from "../../src/logger";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { claimDueDeliveries } from "../../src/store/deliveries";
 import { ingestEvents } from "../../src/store/ingest";
 import { insertWebhook } from "../../src/store/webhooks";
-import { createTemplateEngine } from "../../src/templates/engine";
 import { createTransports } from "../../src/transports/registry";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
+import { inProcessRenderer } from "../support/render";
 
 const engineSettings = {
   concurrency: 50,
@@ -48,7 +47,7 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
     const transports = createTransports();
     const engine = createDeliveryEngine(
       engineStore.db,
-      { templates: createTemplateEngine(FORMATS), transports, now: () => new Date() },
+      { renderer: inProcessRenderer(), transports, now: () => new Date() },
       settings,
       silentLogger,
     );

@@ -1,12 +1,24 @@
 import { expect } from "vitest";
+import { renderForWebhook } from "../../src/delivery/render";
 import type { HeraldEvent } from "../../src/events/event";
 import type { Format } from "../../src/formats/format";
 import { FORMATS } from "../../src/formats/registry";
+import type { RenderPool } from "../../src/rendering/pool";
 import { createTemplateEngine } from "../../src/templates/engine";
 import { fixtureEvent } from "./fixtures";
 
 /** The template engine with every format's helpers, as the gateway builds it. */
 export const engine = createTemplateEngine(FORMATS);
+
+/**
+ * Renders on the calling thread, for suites about the queue rather than templates: the gateway
+ * renders in worker threads (src/rendering/pool.ts), which its own suites cover.
+ */
+export function inProcessRenderer(maxBytesPerEvent = 1024 * 1024): Pick<RenderPool, "render"> {
+  return {
+    render: async (webhook, events, now) => renderForWebhook(webhook, events, engine, now, maxBytesPerEvent),
+  };
+}
 
 /** The send time every format test renders at. */
 export const NOW = new Date("2026-11-23T12:00:00Z");

@@ -1,0 +1,37 @@
+import { type RenderSettings, renderForWebhook } from "../delivery/render";
+import type { EventCatalog } from "../events/catalog";
+import type { HeraldEvent } from "../events/event";
+import type { Rendered } from "../formats/format";
+import type { TemplateEngine } from "../templates/engine";
+import { previewWebhook } from "../webhooks/preview";
+import type { WebhookInput } from "../webhooks/schema";
+import { validateWebhook } from "../webhooks/validate";
+
+/** What a render worker holds: its own template engine and compile cache. */
+export interface RenderTaskDeps {
+  templates: TemplateEngine;
+  catalog: EventCatalog;
+  maxBytesPerEvent: number;
+}
+
+/** The work a render worker does: every call into user templates goes through one of these. */
+export const RENDER_TASKS = {
+  render(deps: RenderTaskDeps, webhook: RenderSettings, events: HeraldEvent[], now: Date): Rendered {
+    return renderForWebhook(webhook, events, deps.templates, now, deps.maxBytesPerEvent);
+  },
+  validate(deps: RenderTaskDeps, input: WebhookInput, now: Date): void {
+    validateWebhook(input, deps.templates, deps.catalog, now);
+  },
+  preview(
+    deps: RenderTaskDeps,
+    input: WebhookInput,
+    event: unknown,
+    now: Date,
+    eventPath?: string[],
+  ): Rendered {
+    return previewWebhook(input, event, { ...deps, now: () => now }, eventPath);
+  },
+};
+
+export type RenderTasks = typeof RENDER_TASKS;
+export type RenderTaskName = keyof RenderTasks;

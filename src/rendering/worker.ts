@@ -1,0 +1,61 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { FORMATS } from "../formats/registry";
+import { createTemplateEngine } from "../templates/engine";
+import { sampleEvent } from "../webhooks/validate";
+import { RENDER_TASKS, type RenderTaskDeps, type RenderTaskName } from "./tasks";
+import { toTransferable } from "./transfer";
+
+/** Settings the pool hands each worker when it starts it. */
+export interface RenderWorkerSettings {
+  templatesDir?: string;
+  /** A render stops itself after this long; the pool's own, later timer is the backstop. */
+  timeoutMs: number;
+  catalog: Record<string, string>;
+  maxBytesPerEvent: number;
+}
+
+export interface RenderRequest {
+  task: RenderTaskName;
+  args: unknown[];
+}
+
+const settings = workerData as RenderWorkerSettings;
+const templates = createTemplateEngine(FORMATS, settings.templatesDir);
+const deps: RenderTaskDeps = {
+  templates,
+  catalog: settings.catalog,
+  maxBytesPerEvent: settings.maxBytesPerEvent,
+};
+warmUp();
+templates.limitRenderTime(settings.timeoutMs);
+const port = parentPort;
+if (!port) throw new Error("the render worker runs only as a worker thread");
+
+// One request at a time: the pool sends the next one only after this answer.
+port.on("message", ({ task, args }: RenderRequest) => {
+  try {
+    const run = RENDER_TASKS[task] as (deps: RenderTaskDeps, ...args: unknown[]) => unknown;
+    port.postMessage({ value: run(deps, ...args) });
+  } catch (error) {
+    port.postMessage({ error: toTransferable(error) });
+  }
+});
+port.postMessage({ ready: true });
+
+/**
+ * Compiles every default template and renders a sample with it before the worker says it is
+ * ready: a cold first render (loading, JIT) would otherwise count against the time limit.
+ */
+function warmUp() {
+  const now = new Date();
+  for (const format of FORMATS) {
+    const webhook = {
+      format: format.name,
+      options: {},
+      template: null,
+      url: "https://warm-up.invalid/",
+      syslog: null,
+    };
+    RENDER_TASKS.render(deps, webhook, [sampleEvent("hit", now)], now);
+  }
+}
