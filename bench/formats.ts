@@ -7,7 +7,7 @@
 import { pathToFileURL } from "node:url";
 import type { HeraldEvent } from "../src/events/event";
 import { FORMATS } from "../src/formats/registry";
-import { createTemplateEngine } from "../src/templates/engine";
+import { createTemplateEngine } from "../src/templates/handlebars";
 import { allFixtureEvents } from "../test/support/fixtures";
 import { HANDWRITTEN, type Serializer } from "./handwritten";
 
@@ -100,13 +100,13 @@ function assertSameBodies(
 export async function benchFormats(): Promise<Row[]> {
   const engine = createTemplateEngine(FORMATS);
   const events = allFixtureEvents().map(({ event }) => event);
-  return FORMATS.map((format) => {
+  // Formats without a hand-written twin (added since the comparison was written) are left out.
+  return FORMATS.flatMap((format) => {
     const handwritten = HANDWRITTEN[format.name];
-    if (!handwritten) throw new Error(`no hand-written serializer for the ${format.name} format`);
+    if (!handwritten) return [];
     const options = format.optionsSchema.parse({});
     const template = engine.compile(engine.defaultSource(format.name));
-    const viaTemplate: Serializer = (event) =>
-      format.render({ events: [event], options, template, now: NOW }).body;
+    const viaTemplate: Serializer = (event) => format.render({ event, options, template, now: NOW }).body;
     assertSameBodies(format.name, viaTemplate, handwritten, events);
 
     const rate = rates(viaTemplate, handwritten, events);

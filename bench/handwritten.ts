@@ -8,12 +8,13 @@
  * Teams' 28 KB limit. The formats' checks of their templates' output and that fitting count
  * against the template path, so the comparison if anything flatters the hand-written side.
  */
+
+import { SYSLOG_SEVERITIES } from "../src/destinations/syslog/envelope";
 import type { HeraldEvent } from "../src/events/event";
 import type { Severity } from "../src/events/severity";
 import { cefExtension } from "../src/formats/cef";
 import { leefAttributes } from "../src/formats/leef";
 import { escapeMrkdwn } from "../src/formats/slack";
-import { SYSLOG_SEVERITIES } from "../src/formats/syslog";
 import { eventLink } from "../src/formats/teams";
 import { characterReplacer, flattenObject, valueText } from "../src/text";
 

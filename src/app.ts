@@ -1,17 +1,18 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { authenticate } from "./api/auth";
 import { deliveryRoutes } from "./api/deliveries";
 import type { ApiDeps, AppEnv } from "./api/deps";
+import { destinationRoutes } from "./api/destinations";
+import { errorBody, handleError } from "./api/error-answers";
 import { eventRoutes } from "./api/events";
 import { formatRoutes } from "./api/formats";
 import { healthRoutes } from "./api/health";
-import { errorBody, handleError } from "./api/http";
 import { keyRoutes } from "./api/keys";
 import { webhookRoutes } from "./api/webhooks";
-import { authenticate } from "./auth";
-import type { Logger } from "./delivery/engine";
 import { describeError } from "./errors";
+import type { Logger } from "./logger";
 
 /** The HTTP application: health checks, then the authenticated /api/v1 resources. */
 export function createApp(deps: ApiDeps, log: Logger) {
@@ -43,6 +44,7 @@ export function createApp(deps: ApiDeps, log: Logger) {
   api.route("/", deliveryRoutes(deps));
   api.route("/", keyRoutes(deps));
   api.route("/", formatRoutes(deps));
+  api.route("/", destinationRoutes());
   app.route("/api/v1", api);
   return app;
 }

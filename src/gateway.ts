@@ -2,13 +2,14 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
 import { type Config, ConfigError } from "./config";
-import { createDeliveryEngine, type DeliveryEngine, type Logger } from "./delivery/engine";
+import { createDeliveryEngine, type DeliveryEngine } from "./delivery/engine";
+import { openSenders } from "./destinations/registry";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
 import { FORMATS } from "./formats/registry";
+import type { Logger } from "./logger";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
-import { createTemplateEngine, type TemplateEngine } from "./templates/engine";
-import { createTransports } from "./transports/registry";
+import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
 
 export interface Gateway {
   /** Where to reach the API from this machine. */
@@ -50,12 +51,12 @@ export async function startGateway(
     templatesDir: config.HERALD_TEMPLATES_DIR,
     catalog,
   });
-  const transports = createTransports({
+  const senders = openSenders({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
   });
   const engine = createDeliveryEngine(
     store.db,
-    { renderer, transports, now },
+    { renderer, senders, now },
     {
       concurrency: config.HERALD_DELIVERY_CONCURRENCY,
       claimBatch: config.HERALD_CLAIM_BATCH,
@@ -93,7 +94,7 @@ export async function startGateway(
         new Promise<void>((resolve) => server.close(() => resolve())),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
       ]);
-      await Promise.all([transports.closeAll(), renderer.close()]);
+      await Promise.all([senders.closeAll(), renderer.close()]);
       await store.close();
     },
   };

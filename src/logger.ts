@@ -1,4 +1,8 @@
-import type { Logger } from "./delivery/engine";
+/** Where Herald says what it does: a message and structured fields. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
 
 /** One JSON object per line on stderr: what log collectors read. */
 export function createJsonLogger(stream: NodeJS.WritableStream = process.stderr): Logger {

@@ -4,7 +4,7 @@ import type { Config } from "./config";
 import { parseOrThrow, ValidationError } from "./errors";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
 import { FORMATS } from "./formats/registry";
-import { createTemplateEngine } from "./templates/engine";
+import { createTemplateEngine } from "./templates/handlebars";
 import { previewWebhook } from "./webhooks/preview";
 import { webhookInputSchema } from "./webhooks/schema";
 

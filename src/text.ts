@@ -98,3 +98,17 @@ export function formatDate(value: unknown, style: string): string {
       });
   }
 }
+
+/** The largest count from 0 to `total` that fits, found by bisection; undefined when none does. */
+export function mostThatFit(total: number, fits: (count: number) => boolean): number | undefined {
+  if (fits(total)) return total;
+  if (!fits(0)) return undefined;
+  let low = 0; // fits
+  let high = total; // does not fit
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle;
+  }
+  return low;
+}

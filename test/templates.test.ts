@@ -1,10 +1,27 @@
 import { describe, expect, it, vi } from "vitest";
 import { FORMATS } from "../src/formats/registry";
-import { createTemplateEngine } from "../src/templates/engine";
+import { createTemplateEngine } from "../src/templates/handlebars";
 
 const engine = createTemplateEngine(FORMATS);
 const render = (source: string, context: Record<string, unknown> = {}) =>
   engine.compile(source)(context as never);
+
+describe("the template engine", () => {
+  const format = (name: string, helpers: Record<string, () => string>) =>
+    ({ ...FORMATS[0], name, helpers }) as (typeof FORMATS)[number];
+
+  it("refuses two formats' helpers of one name, naming both", () => {
+    const clash = [format("alpha", { shout: () => "A" }), format("beta", { shout: () => "B" })];
+    expect(() => createTemplateEngine(clash)).toThrow(
+      `the beta format's helper "shout" is taken by the alpha format`,
+    );
+  });
+
+  it("refuses a format's helper named like a generic or a Handlebars helper", () => {
+    expect(() => createTemplateEngine([format("alpha", { json: () => "" })])).toThrow(/generic helpers/);
+    expect(() => createTemplateEngine([format("alpha", { each: () => "" })])).toThrow(/Handlebars/);
+  });
+});
 
 describe("template helpers", () => {
   const time = "2026-02-05T07:08:09.123Z";

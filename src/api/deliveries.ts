@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { allow } from "../auth";
-import { type DeliveryView, getDelivery, retryDeliveryNow } from "../store/deliveries";
+import { type DeliveryView, getDelivery } from "../store/history";
+import { retryDeliveryNow } from "../store/queue";
 import { getWebhook } from "../store/webhooks";
+import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
-import { findOr404 } from "./http";
+import { findOr404 } from "./request";
 
 export function deliveryToWire(row: DeliveryView) {
   const waiting = row.status === "pending" || row.status === "retrying";

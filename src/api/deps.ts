@@ -4,7 +4,7 @@ import type { EventCatalog } from "../events/catalog";
 import type { RenderPool } from "../rendering/pool";
 import type { Db } from "../store/db";
 import type { Role } from "../store/keys";
-import type { TemplateEngine } from "../templates/engine";
+import type { TemplateEngine } from "../templates/handlebars";
 
 /** Everything the API needs, passed in: no module-level state, so tests can run several gateways. */
 export interface ApiDeps {

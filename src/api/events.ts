@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { allow } from "../auth";
 import { ValidationError } from "../errors";
 import { acceptEvent, parseIncomingBatch } from "../events/event";
 import { ingestEvents } from "../store/ingest";
+import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
-import { listLimit, readJson } from "./http";
+import { listLimit, readJson } from "./request";
 
 const JSON_CONTENT_TYPES = [
   "application/json",

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { allow } from "../auth";
 import { parseOrThrow } from "../errors";
 import { incomingEventSchema } from "../events/event";
 import { FORMATS } from "../formats/registry";
 import { type WebhookInput, webhookInputSchema } from "../webhooks/schema";
+import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
-import { readJson } from "./http";
+import { readJson } from "./request";
 
 /** A webhook definition for a preview: name and URL may be left out while it is being written. */
 function withPreviewDefaults(webhook: unknown): unknown {
@@ -42,6 +42,9 @@ export function formatRoutes(deps: ApiDeps) {
         name: format.name,
         description: format.description,
         content_type: format.contentType,
+        destination: format.destination ?? "http",
+        max_events_per_request: format.batch?.max ?? 1,
+        secret_options: (format.secretOptions ?? []).map((path) => path.join(".")),
         options_schema: z.toJSONSchema(format.optionsSchema, { io: "input", unrepresentable: "any" }),
         default_template: deps.templates.defaultSource(format.name),
       })),

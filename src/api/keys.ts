@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { allow } from "../auth";
 import { parseOrThrow } from "../errors";
 import { type ApiKeyRow, createApiKey, listApiKeys, ROLES, revokeApiKey } from "../store/keys";
+import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
-import { findOr404, listLimit, readJson } from "./http";
+import { findOr404, listLimit, readJson } from "./request";
 
 const newKeySchema = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(200) });
 

@@ -1,24 +1,26 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { allow, isAdmin } from "../auth";
 import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { severitySchema } from "../events/severity";
-import { createTestDelivery, listDeliveries } from "../store/deliveries";
+import { findFormat } from "../formats/registry";
+import { listDeliveries } from "../store/history";
+import { createTestDelivery } from "../store/queue";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
+import { followDefaultKind } from "../webhooks/destination-input";
 import {
   inputToRow,
-  keepWriteOnlyValues,
   READ_ONLY_FIELDS,
   rowToInput,
-  rowToWire,
   type WebhookInput,
   webhookInputSchema,
 } from "../webhooks/schema";
+import { keepWriteOnlyValues, rowToWire } from "../webhooks/wire";
+import { allow, isAdmin } from "./auth";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
 import { previewAnswer } from "./formats";
-import { findOr404, listLimit, readJson } from "./http";
+import { findOr404, listLimit, readJson } from "./request";
 
 const testRequestSchema = z.strictObject({
   event_type: z.string().min(1).max(256).default("test"),
@@ -69,7 +71,10 @@ export function webhookRoutes(deps: ApiDeps) {
     }
     const stored = rowToInput(existing);
     const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
-    const input = parseOrThrow(webhookInputSchema, { ...stored, ...changes });
+    const input = parseOrThrow(webhookInputSchema, {
+      ...stored,
+      ...followDefaultKind(stored, changes, findFormat),
+    });
     const reactivated = input.is_active && !existing.isActive;
     // is_active is written only when sent: the failure threshold may have switched the webhook
     // off since it was read, and an unrelated change must not switch it back on.

@@ -1,20 +1,19 @@
+import { failure, type SendOutcome } from "../destinations/destination";
+import type { Senders } from "../destinations/registry";
 import type { Rendered } from "../formats/format";
 import { FormatError } from "../formats/format";
 import { findFormat } from "../formats/registry";
 import { RenderAbortedError, type RenderPool } from "../rendering/pool";
-import type { DeliveryJob } from "../store/deliveries";
-import type { WebhookRow } from "../store/webhooks";
-import { TemplateError } from "../templates/engine";
-import type { TransportRequest, Transports } from "../transports/registry";
-import { failure, type SendOutcome } from "../transports/transport";
-import { mayOverrideHeader } from "../webhooks/schema";
+import type { DeliveryJob } from "../store/queue";
+import { TemplateError } from "../templates/handlebars";
+import { mayOverrideHeader } from "../webhooks/headers";
 import { signatureHeaders } from "./signing";
 
 export const USER_AGENT = "Herald/0.1 (+security-event gateway)";
 
 export interface AttemptDeps {
   renderer: Pick<RenderPool, "render">;
-  transports: Transports;
+  senders: Senders;
   now: () => Date;
 }
 
@@ -45,29 +44,6 @@ export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date):
   };
 }
 
-/** The webhook's transport settings in the transport layer's terms. */
-function transportSettings(
-  webhook: WebhookRow,
-): Omit<TransportRequest, "url" | "method" | "headers" | "body"> {
-  return {
-    timeoutMs: webhook.timeoutMs,
-    connectTimeoutMs: webhook.connectTimeoutMs,
-    auth: webhook.auth ?? undefined,
-    tls: webhook.tls
-      ? {
-          ca: webhook.tls.ca,
-          cert: webhook.tls.cert,
-          key: webhook.tls.key,
-          servername: webhook.tls.servername,
-          allowInvalidCerts: webhook.tls.allow_invalid_certs,
-        }
-      : undefined,
-    splunkHec: webhook.splunkHec ?? undefined,
-    framing: webhook.syslog?.framing,
-    maxMessageBytes: webhook.syslog?.max_message_bytes,
-  };
-}
-
 /**
  * One attempt for one or more deliveries of the same webhook, sent as one request: render, sign
  * and send. Template and format errors are permanent failures.
@@ -92,12 +68,16 @@ export async function attemptDelivery(
     const problem = isTemplates ? "template error" : "cannot render";
     return failure(`${problem}: ${(error as Error).message}`, false, 0);
   }
-  const outcome = await deps.transports.forUrl(webhook.url).send({
+  const { kind, ...settings } = webhook.destination;
+  const outcome = await deps.senders.forKind(kind).send({
     url: webhook.url,
     method: webhook.method,
     headers: requestHeaders(job, rendered, now),
     body: rendered.body,
-    ...transportSettings(webhook),
+    eventCount: jobs.length,
+    timeoutMs: webhook.timeoutMs,
+    connectTimeoutMs: webhook.connectTimeoutMs,
+    settings,
   });
   return { ...outcome, warnings: [...rendered.warnings, ...outcome.warnings] };
 }

@@ -1,12 +1,8 @@
+import { failure, type SendOutcome } from "../destinations/destination";
 import { describeError } from "../errors";
+import type { Logger } from "../logger";
 import type { Db } from "../store/db";
-import {
-  type AttemptRecord,
-  claimDueDeliveries,
-  type DeliveryJob,
-  releaseDeliveries,
-} from "../store/deliveries";
-import { failure, type SendOutcome } from "../transports/transport";
+import { type AttemptRecord, claimDueDeliveries, type DeliveryJob, releaseDeliveries } from "../store/queue";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { createRecorder } from "./recorder";
 import { eventsPerRequest } from "./render";
@@ -23,11 +19,6 @@ export interface EngineSettings {
   retryPolicy: RetryPolicy;
 }
 
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
 export interface DeliveryEngine {
   start(): void;
   /** New deliveries were queued: look for work now rather than at the next poll. */
@@ -36,6 +27,15 @@ export interface DeliveryEngine {
   deliverNow(job: DeliveryJob): Promise<AttemptRecord>;
   /** Stops claiming, lets in-flight deliveries finish for up to `graceMs`, releases the rest. */
   stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * One event's outcome in a request: its own where the receiver answered per event (a rejected
+ * document fails for good, a throttled one is retried, the others are delivered), else the request's.
+ */
+function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome {
+  const own = outcome.perEvent?.[index];
+  return own ? { ...outcome, ...own, perEvent: undefined } : outcome;
 }
 
 /** A promise that can be resolved from outside, re-armed after each use. */
@@ -121,7 +121,7 @@ export function createDeliveryEngine(
         // Whatever went wrong, the deliveries get an outcome: unrecorded ones would be claimed again forever.
         failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
       );
-      records.push(...fresh.map((job) => decide(job, outcome)));
+      records.push(...fresh.map((job, index) => decide(job, outcomeOfEvent(outcome, index))));
     }
     await Promise.all(records.map((record) => recorder.record(record)));
     return records;

@@ -1,5 +1,5 @@
 import type { Db } from "../store/db";
-import { type AttemptRecord, recordAttempts } from "../store/deliveries";
+import { type AttemptRecord, recordAttempts } from "../store/queue";
 
 export interface Recorder {
   /** Resolves once the record is committed, together with whatever else finished meanwhile. */

@@ -1,24 +1,24 @@
+import { findDestination } from "../destinations/registry";
 import type { HeraldEvent } from "../events/event";
+import { formatBatchSize, renderBatch } from "../formats/batch";
 import { FormatError, type Rendered } from "../formats/format";
 import { findFormat } from "../formats/registry";
-import { syslogEnvelope, syslogOptionsSchema } from "../formats/syslog";
 import type { WebhookRow } from "../store/webhooks";
-import type { TemplateEngine } from "../templates/engine";
-import { carriesSyslog } from "../transports/registry";
+import type { TemplateEngine } from "../templates/handlebars";
 
 /** The parts of a webhook that decide what it sends. */
-export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "url" | "syslog">;
+export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination">;
 
-/** How many events one request to this webhook may carry: its format's batch, one over syslog. */
-export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "url">): number {
-  if (carriesSyslog(webhook.url)) return 1;
-  return findFormat(webhook.format)?.maxBatch ?? 1;
+/** How many events one request to this webhook may carry: its format's batch, capped by its destination. */
+export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destination">): number {
+  const format = findFormat(webhook.format);
+  const byFormat = format ? formatBatchSize(format) : 1;
+  return Math.min(byFormat, findDestination(webhook.destination.kind)?.maxEventsPerRequest ?? byFormat);
 }
 
 /**
- * What a webhook sends for `events`: its format through its template, and, when its URL is a
- * syslog destination and the format is not syslog itself, that payload as the MSG of a syslog
- * message (which is how QRadar and ArcSight connectors take CEF and LEEF). Pure, like formats.
+ * What a webhook sends for `events`: its format through its template, framed by its destination
+ * (a syslog destination wraps cef, leef or json as the MSG of a syslog message). Pure, like formats.
  */
 export function renderForWebhook(
   webhook: RenderSettings,
@@ -27,8 +27,17 @@ export function renderForWebhook(
   now: Date,
   maxBytesPerEvent: number,
 ): Rendered {
-  const rendered = renderPayload(webhook, events, templates, now);
-  const bytes = Buffer.byteLength(rendered.body);
+  const format = findFormat(webhook.format);
+  if (!format) throw new FormatError(`unknown format "${webhook.format}"`);
+  const destination = findDestination(webhook.destination.kind);
+  if (!destination) throw new FormatError(`unknown destination kind "${webhook.destination.kind}"`);
+  const options = format.optionsSchema.parse(webhook.options);
+  const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
+  const rendered = renderBatch(format, events, options, template, now);
+  const framed = destination.frame
+    ? destination.frame({ rendered, events, format, settings: webhook.destination })
+    : rendered;
+  const bytes = Buffer.byteLength(framed.body);
   // A batch may carry as much per event as a single event may.
   const limit = maxBytesPerEvent * events.length;
   if (bytes > limit) {
@@ -36,35 +45,5 @@ export function renderForWebhook(
       `the rendered payload is ${bytes} bytes, over the limit of ${limit} (HERALD_MAX_RENDER_BYTES per event)`,
     );
   }
-  return rendered;
-}
-
-function renderPayload(
-  webhook: RenderSettings,
-  events: HeraldEvent[],
-  templates: TemplateEngine,
-  now: Date,
-): Rendered {
-  const format = findFormat(webhook.format);
-  if (!format) throw new FormatError(`unknown format "${webhook.format}"`);
-  const options = format.optionsSchema.parse(webhook.options);
-  const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  const rendered = format.render({ events, options, template, now });
-  if (format.name === "syslog" || !carriesSyslog(webhook.url)) return rendered;
-
-  const [event] = events;
-  if (!event || events.length > 1) throw new FormatError("a syslog destination takes one event per message");
-  const envelope = syslogEnvelope(
-    event,
-    rendered.body,
-    syslogOptionsSchema.parse(webhook.syslog?.envelope ?? {}),
-    {
-      rfc: webhook.syslog?.rfc ?? "5424",
-    },
-  );
-  return {
-    contentType: "text/plain",
-    body: envelope.message,
-    warnings: [...rendered.warnings, ...envelope.warnings],
-  };
+  return framed;
 }

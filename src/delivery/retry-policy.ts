@@ -1,4 +1,4 @@
-import type { SendOutcome } from "../transports/transport";
+import type { SendOutcome } from "../destinations/destination";
 
 export interface RetryPolicy {
   /** Seconds before retry 1, 2, …; the last one repeats. */

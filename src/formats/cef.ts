@@ -3,7 +3,8 @@ import type { HelperOptions } from "handlebars";
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
 import { characterReplacer, valueText } from "../text";
-import { type Format, FormatError } from "./format";
+import { FormatError } from "./format";
+import { warnFromHelper } from "./helper-warnings";
 import {
   excerpt,
   fitted,
@@ -11,13 +12,10 @@ import {
   type KeyValue,
   mappedSeverity,
   otherDataFields,
-  renderSiemLine,
-  SIEM_CONTENT_TYPE,
-  type SiemLine,
   type StandardKey,
   severityMapSchema,
+  siemFormat,
   standardFields,
-  warnFromHelper,
 } from "./siem";
 
 // ArcSight Common Event Format, after "Implementing ArcSight CEF" (rev 25):
@@ -198,17 +196,9 @@ function checkedCefLine(rendered: string, warnings: string[]): string {
   return [version, ...header, severity, extension].join("|");
 }
 
-const cefLine: SiemLine<CefOptions> = {
-  name: "cef",
-  context: (event, _options, warnings): CefContext => ({ cef_extension: cefExtension(event, warnings) }),
-  checked: checkedCefLine,
-};
-
-export const cefFormat: Format<CefOptions> = {
+export const cefFormat = siemFormat<CefOptions>({
   name: "cef",
   description: "ArcSight Common Event Format: one CEF line per event",
-  contentType: SIEM_CONTENT_TYPE,
-  allowsContentTypeHeader: true,
   optionsSchema: cefOptionsSchema,
   helpers: {
     /** An extension value: \ = and line breaks escaped. */
@@ -223,5 +213,6 @@ export const cefFormat: Format<CefOptions> = {
     /** A Herald severity on CEF's 0–10 scale, through the webhook's severity_map. */
     cefSeverity: mappedSeverity,
   },
-  render: (input) => renderSiemLine(input, cefLine),
-};
+  context: (event, _options, warnings): CefContext => ({ cef_extension: cefExtension(event, warnings) }),
+  checked: checkedCefLine,
+});

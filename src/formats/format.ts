@@ -12,7 +12,7 @@ export interface TemplateContext extends HeraldEvent {
 }
 
 export interface RenderInput<Options> {
-  events: HeraldEvent[];
+  event: HeraldEvent;
   options: Options;
   template: RenderTemplate;
   /** The send time; formats never read the clock themselves. */
@@ -27,8 +27,8 @@ export interface Rendered {
 }
 
 /**
- * One output format. Formats are pure: events, options and template in, bytes out; no I/O and
- * no clock. A format throws FormatError when its template produced something its receiver
+ * One output format. Formats are pure: one event, options and template in, bytes out; no I/O
+ * and no clock. A format throws FormatError when its template produced something its receiver
  * cannot parse.
  */
 export interface Format<Options = Record<string, unknown>> {
@@ -38,13 +38,26 @@ export interface Format<Options = Record<string, unknown>> {
   optionsSchema: z.ZodType<Options>;
   /** Template helpers this format brings (escaping, severity mappings); shared by all templates. */
   helpers?: Record<string, HelperDelegate>;
-  /** How many events one request may carry; absent: one. */
-  maxBatch?: number;
+  /**
+   * Several events in one request, when the receiver takes them (Splunk HEC, Elasticsearch _bulk):
+   * at most `max`, their bodies joined by `separator` and the whole followed by `terminator`.
+   * Absent: one event per request. A destination may cap it further.
+   */
+  batch?: { max: number; separator: string; terminator?: string };
+  /**
+   * The destination kind whose answers this format's receivers give, when it is not plain HTTP
+   * (splunk_hec: Splunk's {"text","code"} answers and acknowledgements). Absent: "http".
+   */
+  destination?: string;
+  /** What render returns is a complete syslog message, which a syslog destination sends as is. */
+  completeSyslogMessage?: boolean;
   /**
    * A custom Content-Type header may replace `contentType`: the receiver of this format may want
    * its own media type (e.g. application/cloudevents+json). Absent: the content type is fixed.
    */
   allowsContentTypeHeader?: boolean;
+  /** Paths inside the options of values nobody reads back (a routing key): write-only, like secret settings. */
+  secretOptions?: readonly (readonly string[])[];
   render(input: RenderInput<Options>): Rendered;
 }
 

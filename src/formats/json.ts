@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type Format, FormatError, parseTemplateJson, templateContext } from "./format";
+import { type Format, parseTemplateJson, templateContext } from "./format";
 
 const jsonOptionsSchema = z.object({}).strict();
 
@@ -10,9 +10,7 @@ export const jsonFormat: Format<z.infer<typeof jsonOptionsSchema>> = {
   contentType: "application/json",
   allowsContentTypeHeader: true,
   optionsSchema: jsonOptionsSchema,
-  render({ events, options, template }) {
-    const [event] = events;
-    if (!event || events.length > 1) throw new FormatError("the json format sends one event per request");
+  render({ event, options, template }) {
     // Parsing checks the template's output; re-serialising sends it compact.
     const body = JSON.stringify(parseTemplateJson(template(templateContext(event, options))));
     return { contentType: "application/json", body, warnings: [] };

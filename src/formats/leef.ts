@@ -3,7 +3,8 @@ import type { HelperOptions } from "handlebars";
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
 import { characterReplacer, valueText } from "../text";
-import { type Format, FormatError } from "./format";
+import { FormatError } from "./format";
+import { warnFromHelper } from "./helper-warnings";
 import {
   excerpt,
   fitted,
@@ -11,13 +12,10 @@ import {
   type KeyValue,
   mappedSeverity,
   otherDataFields,
-  renderSiemLine,
-  SIEM_CONTENT_TYPE,
-  type SiemLine,
   type StandardKey,
   severityMapSchema,
+  siemFormat,
   standardFields,
-  warnFromHelper,
 } from "./siem";
 
 // IBM QRadar Log Event Extended Format:
@@ -200,21 +198,9 @@ function checkedLeefLine(rendered: string, warnings: string[]): string {
   return [...header, attributes].join("|");
 }
 
-const leefLine: SiemLine<LeefOptions> = {
-  name: "leef",
-  context: (event, options, warnings): LeefContext => ({
-    leef_attributes: leefAttributes(event, options.delimiter, warnings),
-    leef_delimiter: options.delimiter,
-    leef_delimiter_field: options.version === "2.0" ? delimiterField(options.delimiter) : "",
-  }),
-  checked: checkedLeefLine,
-};
-
-export const leefFormat: Format<LeefOptions> = {
+export const leefFormat = siemFormat<LeefOptions>({
   name: "leef",
   description: "IBM QRadar Log Event Extended Format (LEEF 2.0 or 1.0): one line per event",
-  contentType: SIEM_CONTENT_TYPE,
-  allowsContentTypeHeader: true,
   optionsSchema: leefOptionsSchema,
   helpers: {
     /** An attribute value: the delimiter (from the LEEF context, tab elsewhere) and line breaks as spaces. */
@@ -227,5 +213,10 @@ export const leefFormat: Format<LeefOptions> = {
     /** A Herald severity on LEEF's 1–10 scale, through the webhook's severity_map. */
     leefSeverity: mappedSeverity,
   },
-  render: (input) => renderSiemLine(input, leefLine),
-};
+  context: (event, options, warnings): LeefContext => ({
+    leef_attributes: leefAttributes(event, options.delimiter, warnings),
+    leef_delimiter: options.delimiter,
+    leef_delimiter_field: options.version === "2.0" ? delimiterField(options.delimiter) : "",
+  }),
+  checked: checkedLeefLine,
+});

@@ -1,27 +1,16 @@
-import type { HelperOptions } from "handlebars";
+import type { HelperDelegate, HelperOptions } from "handlebars";
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
 import { flattenObject, truncateChars } from "../text";
-import { FormatError, type Rendered, type RenderInput, templateContext } from "./format";
+import { type Format, FormatError, type Rendered, type RenderInput, templateContext } from "./format";
+import { HELPER_WARNINGS } from "./helper-warnings";
 
 // What the key=value SIEM formats, CEF and LEEF, share: the mapping of event data to the SIEMs'
 // standard fields, the severity mapping, and rendering one event as one checked line with the
 // warnings of the template's helpers heard.
 
 export const SIEM_CONTENT_TYPE = "text/plain; charset=utf-8";
-
-/**
- * Template helpers cannot return warnings, so a format that wants to hear what its helpers had
- * to change renders with a list under this key in the template context. A symbol: templates
- * cannot see it, and helpers used by other formats' templates find none and stay silent.
- */
-export const HELPER_WARNINGS = Symbol("warnings from template helpers");
-
-export function warnFromHelper(helperOptions: HelperOptions, message: string): void {
-  const root = helperOptions.data?.root as { [HELPER_WARNINGS]?: string[] } | undefined;
-  root?.[HELPER_WARNINGS]?.push(message);
-}
 
 /** The start of a value, for warnings that say which value was changed. */
 export function excerpt(text: string): string {
@@ -141,8 +130,6 @@ export function otherDataFields(data: Record<string, unknown>, used: Set<string>
 
 /** How a SIEM format renders its line: what it adds to the template context, how it checks the result. */
 export interface SiemLine<Options> {
-  /** The format's name, lowercase ("cef"), for errors. */
-  name: string;
   /** The format's own fields of the template context; cuts it makes go to `warnings`. */
   context(event: HeraldEvent, options: Options, warnings: string[]): object;
   /**
@@ -152,14 +139,35 @@ export interface SiemLine<Options> {
   checked(line: string, warnings: string[]): string;
 }
 
-/** Renders one event as one line of a SIEM format, with the warnings of its helpers and checks. */
-export function renderSiemLine<Options extends object>(
-  { events, options, template }: RenderInput<Options>,
+export interface SiemFormatSpec<Options> extends SiemLine<Options> {
+  name: string;
+  description: string;
+  optionsSchema: Format<Options>["optionsSchema"];
+  helpers: Record<string, HelperDelegate>;
+}
+
+/**
+ * A key=value SIEM format (CEF, LEEF): one checked line per event, plain text (a receiver may ask
+ * for its own media type), the warnings of its template helpers heard.
+ */
+export function siemFormat<Options extends object>(spec: SiemFormatSpec<Options>): Format<Options> {
+  const { name, description, optionsSchema, helpers } = spec;
+  return {
+    name,
+    description,
+    contentType: SIEM_CONTENT_TYPE,
+    allowsContentTypeHeader: true,
+    optionsSchema,
+    helpers,
+    render: (input) => renderSiemLine(input, spec, name),
+  };
+}
+
+function renderSiemLine<Options extends object>(
+  { event, options, template }: RenderInput<Options>,
   line: SiemLine<Options>,
+  name: string,
 ): Rendered {
-  const [event] = events;
-  if (!event || events.length > 1)
-    throw new FormatError(`the ${line.name} format renders one event at a time`);
   const warnings: string[] = [];
   // Assigned, not spread, for speed (see templateContext).
   const context = Object.assign(templateContext(event, options), line.context(event, options, warnings), {
@@ -169,7 +177,7 @@ export function renderSiemLine<Options extends object>(
   const rendered = template(context).replace(/[\r\n]+$/, "");
   if (/[\r\n]/.test(rendered)) {
     throw new FormatError(
-      `the template produced more than one line; a ${line.name.toUpperCase()} event is a single line`,
+      `the template produced more than one line; a ${name.toUpperCase()} event is a single line`,
     );
   }
   const body = line.checked(rendered, warnings);

@@ -88,9 +88,7 @@ export const slackFormat: Format<SlackOptions> = {
       return mention && isAtLeast(severity as Severity, mention_severity) ? `${mention} ` : "";
     },
   },
-  render({ events, options, template }) {
-    const [event] = events;
-    if (!event || events.length > 1) throw new FormatError("the slack format sends one event per request");
+  render({ event, options, template }) {
     const message = parseMessage(template(templateContext(event, options)));
     const warnings = fitToSlack(message, options.max_fields);
     return { contentType: "application/json", body: JSON.stringify(message), warnings };

@@ -47,17 +47,17 @@ export const splunkHecFormat: Format<SplunkHecOptions> = {
   description: "Splunk HTTP Event Collector: one JSON object per event, several events per request",
   contentType: "application/json",
   optionsSchema: splunkHecOptionsSchema,
-  // HEC takes many events per request; 100 small events stay far below Splunk's default 1 MB limit.
-  maxBatch: 100,
-  render({ events, options, template }) {
-    if (events.length === 0) throw new FormatError("the splunk_hec format needs at least one event");
-    const body = events
-      .map((event) => {
-        const payload = parsePayload(template(templateContext(event, options)));
-        return JSON.stringify(hecEvent(event, payload, options));
-      })
-      .join("\n");
-    return { contentType: "application/json", body, warnings: [] };
+  // HEC takes many events per request, JSON objects one after another; 100 small events stay far
+  // below Splunk's default 1 MB limit.
+  batch: { max: 100, separator: "\n" },
+  destination: "splunk_hec",
+  render({ event, options, template }) {
+    const payload = parsePayload(template(templateContext(event, options)));
+    return {
+      contentType: "application/json",
+      body: JSON.stringify(hecEvent(event, payload, options)),
+      warnings: [],
+    };
   },
 };
 

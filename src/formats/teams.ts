@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Severity } from "../events/severity";
-import { truncateChars, valueText } from "../text";
+import { mostThatFit, truncateChars, valueText } from "../text";
 import {
   type Format,
   FormatError,
@@ -72,9 +72,7 @@ export const teamsFormat: Format<TeamsOptions> = {
     teamsColor: (severity: unknown) => SEVERITY_COLOR[severity as Severity] ?? "default",
     eventLink,
   },
-  render({ events, options, template }) {
-    const [event] = events;
-    if (!event || events.length > 1) throw new FormatError("the teams format sends one event per request");
+  render({ event, options, template }) {
     const card = parseCard(template(templateContext(event, options)));
     const { body, warnings } = fitToTeams(card);
     return { contentType: "application/json", body, warnings };
@@ -197,18 +195,4 @@ function keepFacts(facts: JsonObject[], kept: number): JsonObject[] {
     value: "left out to fit the Teams message size limit",
   };
   return [...facts.slice(0, kept), more];
-}
-
-/** The largest count from 0 to `total` that fits, found by bisection; undefined when none does. */
-function mostThatFit(total: number, fits: (count: number) => boolean): number | undefined {
-  if (fits(total)) return total;
-  if (!fits(0)) return undefined;
-  let low = 0; // fits
-  let high = total; // does not fit
-  while (high - low > 1) {
-    const middle = Math.floor((low + high) / 2);
-    if (fits(middle)) low = middle;
-    else high = middle;
-  }
-  return low;
 }

@@ -2,7 +2,7 @@ import { type RenderSettings, renderForWebhook } from "../delivery/render";
 import type { EventCatalog } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import type { Rendered } from "../formats/format";
-import type { TemplateEngine } from "../templates/engine";
+import type { TemplateEngine } from "../templates/handlebars";
 import { previewWebhook } from "../webhooks/preview";
 import type { WebhookInput } from "../webhooks/schema";
 import { validateWebhook } from "../webhooks/validate";

@@ -1,6 +1,6 @@
 import { type Issue, ValidationError } from "../errors";
 import { FormatError } from "../formats/format";
-import { TemplateError } from "../templates/engine";
+import { TemplateError } from "../templates/handlebars";
 
 /**
  * Errors cross the worker boundary as plain data (structured clone keeps only an Error's message)

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { FORMATS } from "../formats/registry";
-import { createTemplateEngine } from "../templates/engine";
+import { createTemplateEngine } from "../templates/handlebars";
 import { sampleEvent } from "../webhooks/validate";
 import { RENDER_TASKS, type RenderTaskDeps, type RenderTaskName } from "./tasks";
 import { toTransferable } from "./transfer";
@@ -49,13 +49,10 @@ port.postMessage({ ready: true });
 function warmUp() {
   const now = new Date();
   for (const format of FORMATS) {
-    const webhook = {
-      format: format.name,
-      options: {},
-      template: null,
-      url: "https://warm-up.invalid/",
-      syslog: null,
-    };
+    deps.templates.compile(deps.templates.defaultSource(format.name));
+    // A format whose options need values (a routing key) has no sample to render.
+    if (!format.optionsSchema.safeParse({}).success) continue;
+    const webhook = { format: format.name, options: {}, template: null, destination: { kind: "http" } };
     RENDER_TASKS.render(deps, webhook, [sampleEvent("hit", now)], now);
   }
 }

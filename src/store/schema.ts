@@ -13,27 +13,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-export type WebhookAuth =
-  | { type: "basic"; username: string; password: string }
-  | { type: "bearer"; token: string }
-  | { type: "splunk"; token: string };
-export interface WebhookTls {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  servername?: string;
-  allow_invalid_certs: boolean;
-}
-export interface WebhookSplunkHec {
-  ack: boolean;
-  channel: string;
-}
-export interface WebhookSyslog {
-  framing: "octet-counting" | "lf";
-  max_message_bytes: number;
-  rfc: "5424" | "3164";
-  envelope: Record<string, unknown>;
-}
+/** A webhook's destination: its kind and its settings side by side (src/destinations/). */
+export type WebhookDestination = { kind: string } & Record<string, unknown>;
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
@@ -63,11 +44,8 @@ export const webhooks = pgTable(
     template: text("template"),
     method: text("method").$type<"POST" | "PUT">().notNull(),
     headers: jsonb("headers").$type<Record<string, string>>().notNull(),
-    /** Transport settings, each null when unused; shapes in src/webhooks/schema.ts. */
-    auth: jsonb("auth").$type<WebhookAuth>(),
-    tls: jsonb("tls").$type<WebhookTls>(),
-    splunkHec: jsonb("splunk_hec").$type<WebhookSplunkHec>(),
-    syslog: jsonb("syslog").$type<WebhookSyslog>(),
+    /** Where deliveries go: {kind, ...settings}, checked by that destination's settings schema. */
+    destination: jsonb("destination").$type<WebhookDestination>().notNull(),
     timeoutMs: integer("timeout_ms").notNull(),
     connectTimeoutMs: integer("connect_timeout_ms").notNull(),
     retryCount: integer("retry_count").notNull(),

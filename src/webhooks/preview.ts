@@ -3,7 +3,7 @@ import { parseOrThrow, ValidationError } from "../errors";
 import type { EventCatalog } from "../events/catalog";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { FormatError, type Rendered } from "../formats/format";
-import { type TemplateEngine, TemplateError } from "../templates/engine";
+import { type TemplateEngine, TemplateError } from "../templates/handlebars";
 import type { WebhookInput } from "./schema";
 import { sampleEvent, validateWebhook } from "./validate";
 

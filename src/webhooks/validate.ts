@@ -1,11 +1,10 @@
-import { issuesFromZod, parseOrThrow, ValidationError } from "../errors";
+import { issuesFromZod, ValidationError } from "../errors";
 import type { EventCatalog } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import { subscriptionMatches } from "../events/matching";
 import { FormatError } from "../formats/format";
 import { findFormat } from "../formats/registry";
-import { syslogOptionsSchema } from "../formats/syslog";
-import { type TemplateEngine, TemplateError } from "../templates/engine";
+import { type TemplateEngine, TemplateError } from "../templates/handlebars";
 import type { WebhookInput } from "./schema";
 
 /** A sample event of `type`, with data shaped like the systems Herald serves, for template checks. */
@@ -61,13 +60,12 @@ export function validateWebhook(
   }
   const options = format.optionsSchema.safeParse(input.options);
   if (!options.success) throw new ValidationError(issuesFromZod(options.error, ["options"]));
-  if (input.syslog) parseOrThrow(syslogOptionsSchema, input.syslog.envelope, ["syslog", "envelope"]);
 
   let sampleType: string | undefined;
   try {
     const template = templates.compile(input.template ?? templates.defaultSource(format.name));
     for (sampleType of subscribedTypes(input, catalog)) {
-      format.render({ events: [sampleEvent(sampleType, now)], options: options.data, template, now });
+      format.render({ event: sampleEvent(sampleType, now), options: options.data, template, now });
     }
   } catch (error) {
     if (!(error instanceof TemplateError || error instanceof FormatError)) throw error;

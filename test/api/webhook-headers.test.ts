@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { USER_AGENT } from "../../src/delivery/attempt";
+import { openSenders } from "../../src/destinations/registry";
 import { updateWebhook } from "../../src/store/webhooks";
-import { createTransports } from "../../src/transports/registry";
 import { storeKinds } from "../support/databases";
 import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
@@ -224,7 +224,9 @@ describe.each(storeKinds())("sending a webhook stored before headers were checke
 
   it("a stored bearer token with CR/LF fails at once as a bad request setting, never retried", async () => {
     const id = await createWebhook({ retry_count: 3 });
-    await storeUnchecked(id, { auth: { type: "bearer", token: "t0ken\r\nX-Evil: 1" } });
+    await storeUnchecked(id, {
+      destination: { kind: "http", auth: { type: "bearer", token: "t0ken\r\nX-Evil: 1" }, tls: null },
+    });
     await postEvent();
     const dead = await eventually(async () => {
       const { body } = await gateway.api("GET", `/api/v1/webhooks/${id}/deliveries`);
@@ -239,25 +241,26 @@ describe.each(storeKinds())("sending a webhook stored before headers were checke
   });
 });
 
-describe("HTTP transport with a header value undici refuses", () => {
+describe("HTTP destination with a header value undici refuses", () => {
   it("is a permanent failure (retryable: false) saying it was a bad request setting", async () => {
     const receiver = await startReceiver();
-    const transports = createTransports();
+    const senders = openSenders();
     try {
-      const outcome = await transports.forUrl(receiver.url).send({
+      const outcome = await senders.forKind("http").send({
         url: receiver.url,
         method: "POST",
         headers: { "content-type": "application/json" },
         body: "{}",
+        eventCount: 1,
         timeoutMs: 3000,
         connectTimeoutMs: 1000,
-        auth: { type: "bearer", token: "t0ken\r\nX-Evil: 1" },
+        settings: { auth: { type: "bearer", token: "t0ken\r\nX-Evil: 1" }, tls: null },
       });
       expect(outcome).toMatchObject({ success: false, retryable: false });
       expect(outcome.error).toMatch(/^bad request setting .*UND_ERR_INVALID_ARG/);
       expect(receiver.requests).toHaveLength(0);
     } finally {
-      await transports.closeAll();
+      await senders.closeAll();
       await receiver.close();
     }
   });

@@ -28,6 +28,7 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
       template: null,
       method: "POST",
       headers: {},
+      destination: { kind: "http", auth: null, tls: null },
       auth: null,
       tls: null,
       splunk_hec: null,

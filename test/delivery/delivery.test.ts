@@ -86,10 +86,9 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
   it("a retried delivery keeps its webhook-id, and succeeds after a 503", async () => {
     const webhook = await createWebhook({ secret: "retry-secret-123" });
     let calls = 0;
-    receiver.respond((_request, response) => {
+    receiver.answerWith(() => {
       calls++;
-      response.statusCode = calls === 1 ? 503 : 200;
-      response.end(calls === 1 ? "busy" : "ok");
+      return calls === 1 ? { status: 503, body: "busy" } : { status: 200, body: "ok" };
     });
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const [first, second] = await receiver.waitFor(2);
@@ -111,10 +110,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("retries a 5xx up to retry_count and then marks the delivery dead", async () => {
     const webhook = await createWebhook({ retry_count: 2 });
-    receiver.respond((_request, response) => {
-      response.statusCode = 500;
-      response.end("boom");
-    });
+    receiver.answerWith(() => ({ status: 500, body: "boom" }));
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const dead = await deliveryWhere(webhook.id, (d) => d.status === "dead");
     expect(dead).toMatchObject({ attempt: 3, status_code: 500, success: false, error: "HTTP 500" });
@@ -123,10 +119,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("does not retry a permanent 4xx", async () => {
     const webhook = await createWebhook({ retry_count: 5 });
-    receiver.respond((_request, response) => {
-      response.statusCode = 400;
-      response.end('{"error":"bad payload"}');
-    });
+    receiver.answerWith(() => ({ status: 400, body: '{"error":"bad payload"}' }));
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const dead = await deliveryWhere(webhook.id, (d) => d.status === "dead");
     expect(dead).toMatchObject({ attempt: 1, status_code: 400, response_excerpt: '{"error":"bad payload"}' });
@@ -136,24 +129,18 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it.each([408, 429])("retries a %i", async (statusCode) => {
     const webhook = await createWebhook({ retry_count: 1 });
-    receiver.respond((_request, response) => {
-      response.statusCode = receiver.requests.length === 1 ? statusCode : 204;
-      response.end();
-    });
+    receiver.answerWith(() => ({ status: receiver.requests.length === 1 ? statusCode : 204 }));
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     await deliveryWhere(webhook.id, (d) => d.status === "delivered" && d.attempt === 2);
   });
 
   it("honours Retry-After before trying again", async () => {
     const webhook = await createWebhook();
-    receiver.respond((_request, response) => {
-      if (receiver.requests.length === 1) {
-        response.writeHead(429, { "retry-after": "1" });
-        response.end();
-      } else {
-        response.end("ok");
-      }
-    });
+    receiver.answerWith(() =>
+      receiver.requests.length === 1
+        ? { status: 429, headers: { "retry-after": "1" } }
+        : { status: 200, body: "ok" },
+    );
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const waiting = await deliveryWhere(webhook.id, (d) => d.status === "retrying");
     const delayMs = Date.parse(waiting.next_attempt_at) - Date.parse(waiting.updated_at);
@@ -165,7 +152,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("treats a timeout and a refused connection as retryable failures", async () => {
     const slow = await createWebhook({ timeout_ms: 1000, retry_count: 1 });
-    receiver.respond(() => {}); // never answers
+    receiver.answerWith(() => new Promise<never>(() => {})); // never answers
     const closedPort = await createWebhook({ url: "http://127.0.0.1:1/", retry_count: 1 });
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const timedOut = await deliveryWhere(slow.id, (d) => d.status === "dead");
@@ -178,7 +165,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("records an answer holding NUL bytes and invalid UTF-16 instead of stalling on it", async () => {
     const webhook = await createWebhook();
-    receiver.respond((_request, response) => response.end("ok\u0000\ud800 done"));
+    receiver.answerWith(() => ({ status: 200, body: "ok\u0000\ud800 done" }));
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const delivered = await deliveryWhere(webhook.id, (d) => d.status === "delivered");
     expect(delivered.response_excerpt).toBe("ok\ufffd\ufffd done");
@@ -195,10 +182,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("does not follow a redirect, and names the Location", async () => {
     const webhook = await createWebhook();
-    receiver.respond((_request, response) => {
-      response.writeHead(302, { location: "http://127.0.0.1:9/elsewhere" });
-      response.end();
-    });
+    receiver.answerWith(() => ({ status: 302, headers: { location: "http://127.0.0.1:9/elsewhere" } }));
     await gateway.api("POST", "/api/v1/events", rawFixture("website-defender-brute-force"));
     const dead = await deliveryWhere(webhook.id, (d) => d.status === "dead");
     expect(dead.error).toContain("Location: http://127.0.0.1:9/elsewhere");
@@ -220,10 +204,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("deactivates a webhook after the failure threshold, with the reason in the API", async () => {
     const webhook = await createWebhook({ retry_count: 0 });
-    receiver.respond((_request, response) => {
-      response.statusCode = 500;
-      response.end();
-    });
+    receiver.answerWith(() => ({ status: 500 }));
     const events = Array.from({ length: 6 }, (_, i) => ({ type: "brute_force", id: `e${i}`, source: "t" }));
     await gateway.api("POST", "/api/v1/events", events);
     const deactivated = await eventually(async () => {
@@ -242,10 +223,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("a success resets the consecutive failure count", async () => {
     const webhook = await createWebhook({ retry_count: 0 });
-    receiver.respond((_request, response) => {
-      response.statusCode = receiver.requests.length <= 2 ? 500 : 200;
-      response.end();
-    });
+    receiver.answerWith(() => ({ status: receiver.requests.length <= 2 ? 500 : 200 }));
     for (const id of ["a", "b"])
       await gateway.api("POST", "/api/v1/events", { type: "hit", id, source: "t" });
     await eventually(async () =>
@@ -262,10 +240,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("retries a dead delivery on request, under the same webhook-id", async () => {
     const webhook = await createWebhook({ retry_count: 0 });
-    receiver.respond((_request, response) => {
-      response.statusCode = receiver.requests.length === 1 ? 500 : 200;
-      response.end();
-    });
+    receiver.answerWith(() => ({ status: receiver.requests.length === 1 ? 500 : 200 }));
     await gateway.api("POST", "/api/v1/events", rawFixture("wallarm-hit-sqli"));
     const dead = await deliveryWhere(webhook.id, (d) => d.status === "dead");
     const retried = await gateway.api("POST", `/api/v1/deliveries/${dead.id}/retry`);
@@ -277,10 +252,7 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
 
   it("sends a test delivery at once and answers with what the receiver said", async () => {
     const webhook = await createWebhook();
-    receiver.respond((_request, response) => {
-      response.statusCode = 201;
-      response.end("created it");
-    });
+    receiver.answerWith(() => ({ status: 201, body: "created it" }));
     const { status, body } = await gateway.api("POST", `/api/v1/webhooks/${webhook.id}/test`, {
       event_type: "auto_ban",
       payload: { client_ip: "203.0.113.9" },

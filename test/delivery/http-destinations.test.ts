@@ -3,7 +3,8 @@ import { getWebhook } from "../../src/store/webhooks";
 import { generateTestCerts, type TestCerts } from "../support/certs";
 import { rawFixture } from "../support/fixtures";
 import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
-import { startReceiver, startSplunkHecStandIn } from "../support/receivers";
+import { startReceiver } from "../support/receiver";
+import { startSplunkHecStandIn } from "../support/splunk-hec";
 
 describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress", () => {
   let certs: TestCerts;
@@ -80,8 +81,8 @@ describe("HTTP destinations through the gateway: TLS, auth, Splunk HEC, egress",
     });
     expect(updated.status).toBe(200);
     const row = await getWebhook(gateway.store.db, created.id);
-    expect(row?.auth).toEqual({ type: "bearer", token: "tok-123456" });
-    expect(row?.tls?.key).toBe(certs.client.key.pem);
+    expect(row?.destination.auth).toEqual({ type: "bearer", token: "tok-123456" });
+    expect((row?.destination.tls as { key?: string } | undefined)?.key).toBe(certs.client.key.pem);
   });
 
   it("fails permanently when the server certificate is not from the given CA", async () => {

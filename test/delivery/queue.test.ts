@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine } from "../../src/delivery/engine";
+import { openSenders } from "../../src/destinations/registry";
 import { silentLogger } from "../../src/logger";
 import { openStore, queryRows, type Store } from "../../src/store/db";
-import { claimDueDeliveries } from "../../src/store/deliveries";
 import { ingestEvents } from "../../src/store/ingest";
+import { claimDueDeliveries } from "../../src/store/queue";
 import { insertWebhook } from "../../src/store/webhooks";
-import { createTransports } from "../../src/transports/registry";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
 import { eventually } from "../support/gateway";
@@ -44,14 +44,14 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   });
 
   function newEngine(engineStore: Store, settings = engineSettings) {
-    const transports = createTransports();
+    const senders = openSenders();
     const engine = createDeliveryEngine(
       engineStore.db,
-      { renderer: inProcessRenderer(), transports, now: () => new Date() },
+      { renderer: inProcessRenderer(), senders, now: () => new Date() },
       settings,
       silentLogger,
     );
-    return { engine, transports };
+    return { engine, senders };
   }
 
   async function queue(count: number, prefix = "e") {
@@ -113,7 +113,7 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
       await receiver.waitFor(300, 20_000);
       await eventually(async () => ((await statuses()).delivered === 300 ? true : undefined));
       await Promise.all([a.engine.stop(1000), b.engine.stop(1000)]);
-      await Promise.all([a.transports.closeAll(), b.transports.closeAll()]);
+      await Promise.all([a.senders.closeAll(), b.senders.closeAll()]);
       await secondStore.close();
       const ids = receiver.requests.map((request) => request.headers["webhook-id"]);
       expect(new Set(ids).size).toBe(300);
@@ -122,16 +122,17 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   );
 
   it("on shutdown, lets deliveries in flight finish and releases those that do not in time", async () => {
-    receiver.respond((request, response) => {
+    receiver.answerWith(async (request) => {
       const slow = JSON.parse(request.body).data.i === 0;
-      setTimeout(() => response.end("ok"), slow ? 3000 : 0);
+      await new Promise((resolve) => setTimeout(resolve, slow ? 3000 : 0));
+      return { status: 200, body: "ok" };
     });
-    const { engine, transports } = newEngine(store);
+    const { engine, senders } = newEngine(store);
     await queue(5);
     engine.start();
     await receiver.waitFor(5);
     await engine.stop(500);
-    await transports.closeAll();
+    await senders.closeAll();
     // Four finished and were recorded; the slow one was handed back to the queue, due now, its attempt uncounted.
     expect(await statuses()).toEqual({ delivered: 4, pending: 1 });
     const [released] = await queryRows<{ attempt: number; due: boolean }>(
@@ -144,24 +145,24 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   it("holds queued deliveries of a webhook switched off, and sends them once it is active again", async () => {
     await queue(2);
     await store.db.execute(sql`update webhooks set is_active = false where id = ${webhookId}`);
-    const { engine, transports } = newEngine(store);
+    const { engine, senders } = newEngine(store);
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(receiver.requests).toHaveLength(0);
     await store.db.execute(sql`update webhooks set is_active = true where id = ${webhookId}`);
     await receiver.waitFor(2);
     await engine.stop(1000);
-    await transports.closeAll();
+    await senders.closeAll();
   });
 
   it("discards a delivery older than the maximum age instead of sending it", async () => {
     await queue(1);
     await store.db.execute(sql`update deliveries set created_at = now() - interval '2 hours'`);
-    const { engine, transports } = newEngine(store, { ...engineSettings, maxDeliveryAgeMs: 3600_000 });
+    const { engine, senders } = newEngine(store, { ...engineSettings, maxDeliveryAgeMs: 3600_000 });
     engine.start();
     await eventually(async () => ((await statuses()).discarded === 1 ? true : undefined));
     await engine.stop(1000);
-    await transports.closeAll();
+    await senders.closeAll();
     expect(receiver.requests).toHaveLength(0);
     const [row] = await queryRows<{ error: string }>(store.db, sql`select error from deliveries`);
     expect(row?.error).toMatch(/not delivered within 3600 s/);

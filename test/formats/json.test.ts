@@ -2,15 +2,14 @@ import { describe, expect, it } from "vitest";
 import { jsonFormat } from "../../src/formats/json";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { engine, renderWith } from "../support/render";
+import { LARGEST_EVENTS } from "./contract/events";
 
 const render = (eventName: string, template?: string) =>
   renderWith(jsonFormat, fixtureEvent(eventName), {}, template);
 
 describe("json format", () => {
   it.each(allFixtureEvents())("renders $name as the generic JSON object", ({ event }) => {
-    const rendered = renderWith(jsonFormat, event);
-    expect(rendered.contentType).toBe("application/json");
-    expect(JSON.parse(rendered.body)).toEqual({
+    expect(JSON.parse(renderWith(jsonFormat, event).body)).toEqual({
       id: event.id,
       event_type: event.type,
       severity: event.severity,
@@ -19,6 +18,10 @@ describe("json format", () => {
       time: event.time,
       data: event.data,
     });
+  });
+
+  it.each(LARGEST_EVENTS)("carries the data of an event with $name whole", ({ event }) => {
+    expect(JSON.parse(renderWith(jsonFormat, event).body).data).toEqual(event.data);
   });
 
   it("reshapes an event into Website Defender's flat payload with a template override", () => {

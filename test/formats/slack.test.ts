@@ -1,81 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import type { HeraldEvent } from "../../src/events/event";
 import { type SlackOptions, slackFormat } from "../../src/formats/slack";
 import { flattenObject, valueText } from "../../src/text";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
-import { fixtureWith, renderEvents, renderWith } from "../support/render";
-
-interface TextObject {
-  type: string;
-  text: string;
-}
-interface Block {
-  type: string;
-  text?: TextObject;
-  fields?: TextObject[];
-  elements?: TextObject[];
-}
-interface SlackMessage {
-  text: string;
-  blocks: Block[];
-}
+import { fixtureWith, renderWith } from "../support/render";
+import { limitViolations, type SlackMessage, unescaped, unescapeMrkdwn } from "./contract/slack";
 
 function render(event: HeraldEvent, options: Partial<SlackOptions> = {}, source?: string) {
   const rendered = renderWith(slackFormat, event, options, source);
   return { ...rendered, message: JSON.parse(rendered.body) as SlackMessage };
-}
-
-const chars = (text: string) => Array.from(text).length;
-
-/** Slack's Block Kit limits, and Herald's budget for all block text, checked on a message. */
-function limitViolations(message: SlackMessage): string[] {
-  const violations: string[] = [];
-  if (message.blocks.length > 50) violations.push(`${message.blocks.length} blocks`);
-  let blockText = 0;
-  for (const [index, block] of message.blocks.entries()) {
-    const texts: [TextObject | undefined, number][] = [];
-    if (block.type === "header") texts.push([block.text, 150]);
-    if (block.type === "section") {
-      texts.push([block.text, 3000]);
-      if (block.fields && !(block.fields.length >= 1 && block.fields.length <= 10)) {
-        violations.push(`blocks[${index}] has ${block.fields.length} fields`);
-      }
-      for (const field of block.fields ?? []) texts.push([field, 2000]);
-    }
-    if (block.type === "context") {
-      if ((block.elements ?? []).length > 10) violations.push(`blocks[${index}] has too many elements`);
-      for (const element of block.elements ?? []) texts.push([element, 3000]);
-    }
-    for (const [textObject, max] of texts) {
-      if (!textObject) continue;
-      if (chars(textObject.text) > max)
-        violations.push(`blocks[${index}]: ${chars(textObject.text)} > ${max}`);
-      blockText += chars(textObject.text);
-    }
-  }
-  if (blockText > 10_000) violations.push(`${blockText} characters of block text`);
-  return violations;
-}
-
-function mrkdwnTexts(message: SlackMessage): string[] {
-  const objects = message.blocks.flatMap((block) => [
-    block.text,
-    ...(block.fields ?? []),
-    ...(block.elements ?? []),
-  ]);
-  return [message.text, ...objects.filter((o) => o?.type === "mrkdwn").map((o) => o?.text ?? "")];
-}
-
-/** mrkdwn texts holding a raw < or >, or an & that does not start &amp; &lt; &gt; (the mention aside). */
-function unescaped(message: SlackMessage, mention?: string): string[] {
-  return mrkdwnTexts(message).filter((text) =>
-    /[<>]|&(?!amp;|lt;|gt;)/.test(mention ? text.replaceAll(mention, "") : text),
-  );
-}
-
-function unescapeMrkdwn(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }
 
 const fieldText = (key: string, value: unknown) => `*${key}*\n${valueText(value)}`;
@@ -106,12 +39,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const eventWith = (fields: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", fields);
 
 describe("slack format", () => {
-  it.each(allFixtureEvents())("renders $name within Slack's limits, every value escaped", ({ event }) => {
-    const { message, contentType, warnings } = render(event);
-    expect(contentType).toBe("application/json");
-    expect(limitViolations(message)).toEqual([]);
-    expect(unescaped(message)).toEqual([]);
-
+  it.each(allFixtureEvents())("renders $name as header, section with fields, and context", ({ event }) => {
+    const { message, warnings } = render(event);
     const [header, section, context, ...rest] = message.blocks;
     expect(rest).toEqual([]);
     expect(header).toEqual({ type: "header", text: { type: "plain_text", text: event.title, emoji: true } });
@@ -247,25 +176,10 @@ describe("slack format", () => {
     expect(warnings).toEqual(["blocks: 11 left out, Slack takes at most 50"]);
   });
 
-  it.each([
-    [{ max_fields: 11 }, /at most 10 fields/],
-    [{ max_fields: 0 }, /max_fields/],
-    [{ max_fields: "ten" }, /max_fields/],
-    [{ mention: "@here" }, /Slack mention syntax/],
-    [{ mention: "<!here> <https://evil.example|click>" }, /Slack mention syntax/],
-    [{ mention_severity: "urgent" }, /mention_severity/],
-    [{ colour: "red" }, /colour/],
-  ])("rejects the options %j with a message that says why", (options, reason) => {
-    const result = slackFormat.optionsSchema.safeParse(options);
-    expect(result.success).toBe(false);
-    expect(z.prettifyError(result.error as z.ZodError)).toMatch(reason);
-  });
-
   it("refuses what Slack could not parse", () => {
     const event = fixtureEvent("website-defender-auto-ban");
     expect(() => render(event, {}, `{"text": {{title}} }`)).toThrow(/valid JSON/);
     expect(() => render(event, {}, `[{{json title}}]`)).toThrow(/JSON object/);
     expect(() => render(event, {}, `{"blocks": {"type": "divider"} }`)).toThrow(/array of objects/);
-    expect(() => renderEvents(slackFormat, [event, event])).toThrow(/one event/);
   });
 });

@@ -1,10 +1,11 @@
 import { expect } from "vitest";
 import { renderForWebhook } from "../../src/delivery/render";
 import type { HeraldEvent } from "../../src/events/event";
+import { renderBatch } from "../../src/formats/batch";
 import type { Format } from "../../src/formats/format";
 import { FORMATS } from "../../src/formats/registry";
 import type { RenderPool } from "../../src/rendering/pool";
-import { createTemplateEngine } from "../../src/templates/engine";
+import { createTemplateEngine } from "../../src/templates/handlebars";
 import { fixtureEvent } from "./fixtures";
 
 /** The template engine with every format's helpers, as the gateway builds it. */
@@ -30,12 +31,7 @@ export function renderEvents<Options>(
   options: object = {},
   source = engine.defaultSource(format.name),
 ) {
-  return format.render({
-    events,
-    options: format.optionsSchema.parse(options),
-    template: engine.compile(source),
-    now: NOW,
-  });
+  return renderBatch(format, events, format.optionsSchema.parse(options), engine.compile(source), NOW);
 }
 
 /** Renders one event with a format, as `renderEvents` does. */

@@ -1,0 +1,182 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderForWebhook } from "../../src/delivery/render";
+import { type Db, MIGRATIONS_DIR } from "../../src/store/db";
+import * as schema from "../../src/store/schema";
+import type { WebhookRow } from "../../src/store/webhooks";
+import { rowToInput, webhookInputSchema } from "../../src/webhooks/schema";
+import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
+import { fixtureEvent } from "../support/fixtures";
+import { engine, NOW } from "../support/render";
+
+// Webhooks of every kind as the store held them before destinations owned their settings (the
+// auth, tls, splunk_hec and syslog columns), and what the code of that time rendered for them:
+// pre-destination-payloads.json was written by that code (commit 8fc16f0) for the same events.
+interface OldWebhook {
+  name: string;
+  url: string;
+  format: string;
+  options: Record<string, unknown>;
+  template?: string;
+  auth: object | null;
+  tls: object | null;
+  splunk_hec: object | null;
+  syslog: object | null;
+  expected_kind: string;
+}
+interface Payloads {
+  name: string;
+  bodies: string[];
+  batchBody: string | null;
+}
+const here = import.meta.dirname;
+const oldWebhooks: OldWebhook[] = JSON.parse(
+  readFileSync(join(here, "pre-destination-webhooks.json"), "utf8"),
+);
+const oldPayloads: Payloads[] = JSON.parse(readFileSync(join(here, "pre-destination-payloads.json"), "utf8"));
+const events = ["wallarm-hit-sqli", "website-defender-auto-ban"].map((name) => fixtureEvent(name));
+
+const BEFORE_DESTINATIONS = ["0000_init", "0001_transport_settings"];
+
+/** The migrations folder as it was before the destination column: its first two migrations. */
+function migrationsBeforeDestinations(): string {
+  const folder = mkdtempSync(join(tmpdir(), "herald-migrations-"));
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8"));
+  journal.entries = journal.entries.filter((entry: { tag: string }) =>
+    BEFORE_DESTINATIONS.includes(entry.tag),
+  );
+  for (const tag of BEFORE_DESTINATIONS) {
+    copyFileSync(join(MIGRATIONS_DIR, `${tag}.sql`), join(folder, `${tag}.sql`));
+  }
+  mkdirSync(join(folder, "meta"));
+  writeFileSync(join(folder, "meta", "_journal.json"), JSON.stringify(journal));
+  return folder;
+}
+
+interface OpenDb {
+  db: Db;
+  migrate(folder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openDb(kind: "pglite" | "postgres", database: TestDatabase): Promise<OpenDb> {
+  if (kind === "pglite") {
+    const client = new PGlite();
+    const db = drizzlePglite(client, { schema });
+    return {
+      db: db as unknown as Db,
+      migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
+      close: () => client.close(),
+    };
+  }
+  const client = postgres(database.databaseUrl as string, { max: 1, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema });
+  return {
+    db: db as unknown as Db,
+    migrate: (folder) => migratePostgres(db, { migrationsFolder: folder }),
+    close: () => client.end(),
+  };
+}
+
+function insertOld(db: Db, webhook: OldWebhook) {
+  const json = (value: unknown) => (value === null ? sql`null` : sql`${JSON.stringify(value)}::jsonb`);
+  return db.execute(sql`
+    insert into webhooks (name, url, secret, event_types, events_policy, min_severity, format, options,
+      template, method, headers, auth, tls, splunk_hec, syslog, timeout_ms, connect_timeout_ms,
+      retry_count, is_active)
+    values (${webhook.name}, ${webhook.url}, null, '["*"]'::jsonb, 'include', 'info', ${webhook.format},
+      ${json(webhook.options)}, ${webhook.template ?? null}, 'POST', '{}'::jsonb, ${json(webhook.auth)},
+      ${json(webhook.tls)}, ${json(webhook.splunk_hec)}, ${json(webhook.syslog)}, 5000, 3000, 3, true)`);
+}
+
+describe.each(storeKinds())("the destination migration (%s)", (kind) => {
+  let database: TestDatabase;
+  let store: OpenDb;
+  let migrated: WebhookRow[];
+  let folder: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    store = await openDb(kind, database);
+    folder = migrationsBeforeDestinations();
+    await store.migrate(folder);
+    for (const webhook of oldWebhooks) await insertOld(store.db, webhook);
+    await store.migrate(MIGRATIONS_DIR);
+    migrated = await store.db.select().from(schema.webhooks);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  const migratedRow = (name: string) => {
+    const row = migrated.find((each) => each.name === name);
+    if (!row) throw new Error(`webhook ${name} was not carried over`);
+    return row;
+  };
+
+  it("carries every webhook over", () => {
+    expect(migrated.map((row) => row.name).sort()).toEqual(oldWebhooks.map((webhook) => webhook.name).sort());
+  });
+
+  it.each(oldWebhooks.map((webhook) => [webhook.name, webhook] as const))(
+    "%s: the destination it was sent as, with its settings",
+    (name, webhook) => {
+      const { destination } = migratedRow(name);
+      expect(destination.kind).toBe(webhook.expected_kind);
+      const settingsOfKind: Record<string, string[]> = {
+        http: ["auth", "tls"],
+        splunk_hec: ["auth", "tls", "splunk_hec"],
+        syslog: ["tls", "syslog"],
+      };
+      const expected = Object.fromEntries(
+        (settingsOfKind[webhook.expected_kind] ?? []).map((setting) => [
+          setting,
+          webhook[setting as keyof OldWebhook],
+        ]),
+      );
+      expect(destination).toEqual({ kind: webhook.expected_kind, ...expected });
+    },
+  );
+
+  it.each(oldPayloads.map((payloads) => [payloads.name, payloads] as const))(
+    "%s: renders byte-identical payloads",
+    (name, payloads) => {
+      const row = migratedRow(name);
+      const bodies = events.map((event) => renderForWebhook(row, [event], engine, NOW, 1 << 20).body);
+      expect(bodies).toEqual(payloads.bodies);
+      if (payloads.batchBody !== null) {
+        expect(renderForWebhook(row, events, engine, NOW, 1 << 20).body).toBe(payloads.batchBody);
+      }
+    },
+  );
+
+  it("leaves every webhook valid for the API, unchanged by a read and a save", () => {
+    for (const row of migrated) {
+      const input = webhookInputSchema.parse(rowToInput(row));
+      expect(input.destination).toEqual(row.destination);
+    }
+  });
+
+  it("drops the old columns", async () => {
+    const columns = await store.db.execute(
+      sql`select column_name from information_schema.columns where table_name = 'webhooks'`,
+    );
+    const names = (Array.isArray(columns) ? columns : (columns as { rows: unknown[] }).rows).map(
+      (column) => (column as { column_name: string }).column_name,
+    );
+    expect(names).toContain("destination");
+    for (const old of ["auth", "tls", "splunk_hec", "syslog"]) expect(names).not.toContain(old);
+  });
+});

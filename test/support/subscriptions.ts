@@ -1,0 +1,29 @@
+import { expect } from "vitest";
+import { eventually, type TestGateway } from "./gateway";
+
+/** Creates a webhook through the API (name "h" unless given), failing the test on anything but 201. */
+export async function subscribe(gateway: TestGateway, fields: Record<string, unknown>) {
+  const { status, body } = await gateway.api("POST", "/api/v1/webhooks", { name: "h", ...fields });
+  expect(status, JSON.stringify(body)).toBe(201);
+  return body;
+}
+
+/** A webhook's deliveries as the API lists them, newest first. */
+export async function deliveriesOf(gateway: TestGateway, webhookId: string): Promise<any[]> {
+  const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhookId}/deliveries?limit=1000`);
+  return body.data;
+}
+
+/** Waits until `count` deliveries of the webhook are in one of `statuses`, and returns them all. */
+export function deliveriesIn(
+  gateway: TestGateway,
+  webhookId: string,
+  count: number,
+  statuses = ["delivered", "dead"],
+): Promise<any[]> {
+  return eventually(async () => {
+    const deliveries = await deliveriesOf(gateway, webhookId);
+    const settled = deliveries.filter((delivery) => statuses.includes(delivery.status));
+    return settled.length >= count ? deliveries : undefined;
+  });
+}
