@@ -2,6 +2,7 @@ import { cefFormat } from "./cef";
 import type { Format } from "./format";
 import { jsonFormat } from "./json";
 import { leefFormat } from "./leef";
+import { ocsfFormat } from "./ocsf";
 import { slackFormat } from "./slack";
 import { splunkHecFormat } from "./splunk-hec";
 import { syslogFormat } from "./syslog";
@@ -16,6 +17,7 @@ export const FORMATS = [
   leefFormat,
   syslogFormat,
   splunkHecFormat,
+  ocsfFormat,
 ] as Format<never>[];
 
 export function findFormat(name: string): Format<unknown> | undefined {

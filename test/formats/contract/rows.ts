@@ -1,6 +1,7 @@
 import { cefRow } from "./cef";
 import { jsonRow } from "./json";
 import { leefRow } from "./leef";
+import { ocsfRow } from "./ocsf";
 import type { ContractRow } from "./row";
 import { slackRow } from "./slack";
 import { splunkHecRow } from "./splunk-hec";
@@ -19,4 +20,5 @@ export const ROWS: Record<string, ContractRow> = {
   leef: leefRow,
   syslog: syslogRow,
   splunk_hec: splunkHecRow,
+  ocsf: ocsfRow,
 };
