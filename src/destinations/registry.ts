@@ -1,6 +1,7 @@
 import type { Format } from "../formats/format";
 import type { Destination, Sender, SenderContext } from "./destination";
 import { createEgressPolicy, type EgressPolicyOptions } from "./egress";
+import { elasticsearchDestination } from "./elasticsearch/index";
 import { httpDestination } from "./http/index";
 import { splunkHecDestination } from "./splunk-hec/index";
 import { syslogDestination } from "./syslog/index";
@@ -9,6 +10,7 @@ import { syslogDestination } from "./syslog/index";
 export const DESTINATIONS = [
   httpDestination,
   splunkHecDestination,
+  elasticsearchDestination,
   syslogDestination,
 ] as Destination<never>[];
 

@@ -1,4 +1,5 @@
 import { cefFormat } from "./cef";
+import { ecsFormat } from "./ecs";
 import type { Format } from "./format";
 import { jsonFormat } from "./json";
 import { leefFormat } from "./leef";
@@ -18,6 +19,7 @@ export const FORMATS = [
   syslogFormat,
   splunkHecFormat,
   ocsfFormat,
+  ecsFormat,
 ] as Format<never>[];
 
 export function findFormat(name: string): Format<unknown> | undefined {

@@ -10,7 +10,7 @@ import { startTestGateway, type TestGateway } from "../support/gateway";
 import { parseCef } from "../support/parsers/cef";
 import { type Receiver, startReceiver } from "../support/receiver";
 
-const FORMAT_NAMES = ["json", "slack", "teams", "cef", "leef", "syslog", "splunk_hec", "ocsf"];
+const FORMAT_NAMES = ["json", "slack", "teams", "cef", "leef", "syslog", "splunk_hec", "ocsf", "ecs"];
 
 describe.each(storeKinds())("formats, previews and templates over the API on %s", (kind) => {
   let gateway: TestGateway;

@@ -1,4 +1,5 @@
 import { cefRow } from "./cef";
+import { ecsRow } from "./ecs";
 import { jsonRow } from "./json";
 import { leefRow } from "./leef";
 import { ocsfRow } from "./ocsf";
@@ -21,4 +22,5 @@ export const ROWS: Record<string, ContractRow> = {
   syslog: syslogRow,
   splunk_hec: splunkHecRow,
   ocsf: ocsfRow,
+  ecs: ecsRow,
 };
