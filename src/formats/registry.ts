@@ -4,6 +4,7 @@ import type { Format } from "./format";
 import { jsonFormat } from "./json";
 import { leefFormat } from "./leef";
 import { ocsfFormat } from "./ocsf";
+import { pagerDutyFormat } from "./pagerduty";
 import { slackFormat } from "./slack";
 import { splunkHecFormat } from "./splunk-hec";
 import { syslogFormat } from "./syslog";
@@ -20,6 +21,7 @@ export const FORMATS = [
   splunkHecFormat,
   ocsfFormat,
   ecsFormat,
+  pagerDutyFormat,
 ] as Format<never>[];
 
 export function findFormat(name: string): Format<unknown> | undefined {

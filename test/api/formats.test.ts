@@ -10,7 +10,23 @@ import { startTestGateway, type TestGateway } from "../support/gateway";
 import { parseCef } from "../support/parsers/cef";
 import { type Receiver, startReceiver } from "../support/receiver";
 
-const FORMAT_NAMES = ["json", "slack", "teams", "cef", "leef", "syslog", "splunk_hec", "ocsf", "ecs"];
+const FORMAT_NAMES = [
+  "json",
+  "slack",
+  "teams",
+  "cef",
+  "leef",
+  "syslog",
+  "splunk_hec",
+  "ocsf",
+  "ecs",
+  "pagerduty",
+];
+
+/** Options a format cannot do without. */
+const REQUIRED_OPTIONS: Record<string, object> = {
+  pagerduty: { routing_key: "R0123456789abcdefABCDEF012345678" },
+};
 
 describe.each(storeKinds())("formats, previews and templates over the API on %s", (kind) => {
   let gateway: TestGateway;
@@ -47,7 +63,7 @@ describe.each(storeKinds())("formats, previews and templates over the API on %s"
   it("previews an unsaved definition in every format without sending anything", async () => {
     for (const format of FORMAT_NAMES) {
       const { status, body } = await gateway.api("POST", "/api/v1/preview", {
-        webhook: { format },
+        webhook: { format, options: REQUIRED_OPTIONS[format] ?? {} },
         event: rawFixture("wallarm-hit-sqli"),
       });
       expect(status, `${format}: ${JSON.stringify(body)}`).toBe(200);

@@ -3,6 +3,7 @@ import { ecsRow } from "./ecs";
 import { jsonRow } from "./json";
 import { leefRow } from "./leef";
 import { ocsfRow } from "./ocsf";
+import { pagerDutyRow } from "./pagerduty";
 import type { ContractRow } from "./row";
 import { slackRow } from "./slack";
 import { splunkHecRow } from "./splunk-hec";
@@ -23,4 +24,5 @@ export const ROWS: Record<string, ContractRow> = {
   splunk_hec: splunkHecRow,
   ocsf: ocsfRow,
   ecs: ecsRow,
+  pagerduty: pagerDutyRow,
 };
