@@ -1,4 +1,5 @@
 import { cefFormat } from "./cef";
+import { discordFormat } from "./discord";
 import { ecsFormat } from "./ecs";
 import type { Format } from "./format";
 import { jsonFormat } from "./json";
@@ -22,6 +23,7 @@ export const FORMATS = [
   ocsfFormat,
   ecsFormat,
   pagerDutyFormat,
+  discordFormat,
 ] as Format<never>[];
 
 export function findFormat(name: string): Format<unknown> | undefined {

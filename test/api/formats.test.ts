@@ -21,6 +21,7 @@ const FORMAT_NAMES = [
   "ocsf",
   "ecs",
   "pagerduty",
+  "discord",
 ];
 
 /** Options a format cannot do without. */

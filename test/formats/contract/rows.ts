@@ -1,4 +1,5 @@
 import { cefRow } from "./cef";
+import { discordRow } from "./discord";
 import { ecsRow } from "./ecs";
 import { jsonRow } from "./json";
 import { leefRow } from "./leef";
@@ -25,4 +26,5 @@ export const ROWS: Record<string, ContractRow> = {
   ocsf: ocsfRow,
   ecs: ecsRow,
   pagerduty: pagerDutyRow,
+  discord: discordRow,
 };
