@@ -15,7 +15,7 @@ import {
   type WebhookInput,
   webhookInputSchema,
 } from "../webhooks/schema";
-import { keepWriteOnlyValues, rowToWire } from "../webhooks/wire";
+import { keepWriteOnlyValues, rowToWire, withSecretOptionsMasked } from "../webhooks/wire";
 import { allow, isAdmin } from "./auth";
 import { deliveryToWire } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
@@ -131,7 +131,9 @@ export function webhookRoutes(deps: ApiDeps) {
     const webhook = await webhookOr404(c.req.param("id"));
     const body = await readJson(c, { optional: true });
     const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
-    return c.json(await previewAnswer(deps, rowToInput(webhook), event, []));
+    const input = rowToInput(webhook);
+    const answer = await previewAnswer(deps, input, event, []);
+    return c.json({ ...answer, body: withSecretOptionsMasked(answer.body, input) });
   });
 
   app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {

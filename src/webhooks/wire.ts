@@ -40,6 +40,25 @@ function settingsAtTopLevel(destination: WebhookDestination): Record<string, unk
 }
 
 /**
+ * `text` with the values of the webhook's secret options (pagerduty's routing key) masked: what
+ * a stored webhook's preview shows, since the rendered payload carries them.
+ */
+export function withSecretOptionsMasked(
+  text: string,
+  input: Pick<WebhookInput, "format" | "options">,
+): string {
+  const paths = findFormat(input.format)?.secretOptions ?? [];
+  const values = paths
+    .map((path) =>
+      path.reduce<unknown>((value, name) => (value as Record<string, unknown>)?.[name], input.options),
+    )
+    .filter((value): value is string => typeof value === "string" && value !== "");
+  // The value as written, and as it appears inside a JSON string.
+  const forms = values.flatMap((value) => [value, JSON.stringify(value).slice(1, -1)]);
+  return forms.reduce((masked, form) => masked.replaceAll(form, MASK), text);
+}
+
+/**
  * A URL as a viewer sees it: where it goes (scheme, host, port), not the path or query, which
  * often are the credential (Slack's /services/T…/B…/token, Teams Workflows' sig=…).
  */

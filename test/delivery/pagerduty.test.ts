@@ -46,13 +46,17 @@ describe("PagerDuty Events API v2 through the gateway", () => {
     expect(JSON.stringify(webhook)).not.toContain(ROUTING_KEY);
   });
 
-  it("keeps the routing key write-only, and kept when the webhook is sent back as read", async () => {
+  it("keeps the routing key write-only, out of previews, and kept when the webhook is sent back as read", async () => {
     const webhook = await subscribeToPagerDuty();
     expect(webhook.options).toEqual({ has_routing_key: true });
     const saved = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { ...webhook, name: "renamed" });
     expect(saved.status).toBe(200);
     const preview = await gateway.api("POST", `/api/v1/webhooks/${webhook.id}/preview`);
-    expect(JSON.parse(preview.body.body).routing_key).toBe(ROUTING_KEY);
+    expect(preview.status).toBe(200);
+    expect(JSON.parse(preview.body.body).routing_key).toBe("********");
+    await postHit("pd-kept");
+    await deliveriesIn(gateway, webhook.id, 1);
+    expect(JSON.parse(receiver.requests[0]?.body ?? "").routing_key).toBe(ROUTING_KEY);
     const { body: formats } = await gateway.api("GET", "/api/v1/formats");
     const pagerduty = formats.data.find((format: { name: string }) => format.name === "pagerduty");
     expect(pagerduty.secret_options).toEqual(["routing_key"]);
