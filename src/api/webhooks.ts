@@ -7,7 +7,7 @@ import { findFormat } from "../formats/registry";
 import { listDeliveries } from "../store/history";
 import { createTestDelivery } from "../store/queue";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
-import { followDefaultKind } from "../webhooks/destination-input";
+import { mergeDestinationChanges } from "../webhooks/destination-update";
 import {
   inputToRow,
   READ_ONLY_FIELDS,
@@ -73,7 +73,7 @@ export function webhookRoutes(deps: ApiDeps) {
     const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
     const input = parseOrThrow(webhookInputSchema, {
       ...stored,
-      ...followDefaultKind(stored, changes, findFormat),
+      ...mergeDestinationChanges(stored, changes, findFormat),
     });
     const reactivated = input.is_active && !existing.isActive;
     // is_active is written only when sent: the failure threshold may have switched the webhook

@@ -1,5 +1,5 @@
 import { failure, type SendOutcome } from "../destinations/destination";
-import type { Senders } from "../destinations/registry";
+import { findDestination, type Senders } from "../destinations/registry";
 import type { Rendered } from "../formats/format";
 import { FormatError } from "../formats/format";
 import { findFormat } from "../formats/registry";
@@ -69,10 +69,12 @@ export async function attemptDelivery(
     return failure(`${problem}: ${(error as Error).message}`, false, 0);
   }
   const { kind, ...settings } = webhook.destination;
+  // Syslog carries the body alone: no headers to build, no signature to compute.
+  const sendsHeaders = findDestination(kind)?.sendsHeaders ?? true;
   const outcome = await deps.senders.forKind(kind).send({
     url: webhook.url,
     method: webhook.method,
-    headers: requestHeaders(job, rendered, now),
+    headers: sendsHeaders ? requestHeaders(job, rendered, now) : {},
     body: rendered.body,
     eventCount: jobs.length,
     timeoutMs: webhook.timeoutMs,

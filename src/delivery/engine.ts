@@ -58,7 +58,7 @@ function createSignal() {
 
 /**
  * The delivery engine: claims due deliveries in batches, renders and sends each through its
- * transport, and records the outcome (delivered, retrying with backoff, dead or discarded).
+ * destination, and records the outcome (delivered, retrying with backoff, dead or discarded).
  * Runs in every Herald process; processes share the queue through the database.
  */
 export function createDeliveryEngine(

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Destination } from "../destinations/destination";
 import { DESTINATIONS, defaultDestinationKind, findDestination, schemeOf } from "../destinations/registry";
@@ -22,14 +23,43 @@ interface DestinationInput {
   topLevel: Partial<Record<(typeof TOP_LEVEL_SETTINGS)[number], unknown>>;
 }
 
+/** The names of the settings a destination has. */
+export function settingNames(destination: Destination<never> | undefined): Set<string> {
+  return new Set(Object.keys(destination?.settingsSchema.shape ?? {}));
+}
+
 /**
- * The webhook's destination, its settings checked by the destination's own schema. Top-level
- * settings win over the same ones in `destination`; a top-level null the destination has no such
- * setting for is "none", as it was before. Problems are reported where the client wrote them.
+ * The kind a webhook that names none sends to: the default for its URL and format, unless that
+ * kind lacks a setting the webhook gives and another kind for the URL has them all (HEC settings
+ * on a json webhook mean Splunk HEC, as they always did).
+ */
+export function inferKind(url: string, format: Format<unknown> | undefined, given: string[]): string {
+  const fallback = defaultDestinationKind(url, format);
+  const hasAll = (destination: Destination<never>) =>
+    given.every((name) => settingNames(destination).has(name));
+  const fits = DESTINATIONS.filter(
+    (destination) => destination.schemes.includes(schemeOf(url)) && hasAll(destination),
+  );
+  return fits.some((destination) => destination.kind === fallback) ? fallback : (fits[0]?.kind ?? fallback);
+}
+
+/**
+ * The webhook's destination, its settings checked by the destination's own schema. A setting may
+ * be given in `destination` or, as before, at the top level; given in both, differently, it is
+ * refused. A null is "none": for a setting the destination does not have, there is nothing to
+ * say. Problems are reported where the client wrote them.
  */
 export function resolveDestination(input: DestinationInput, context: z.RefinementCtx): WebhookDestination {
   const { kind: givenKind, ...given } = input.destination ?? {};
-  const kind = givenKind ?? defaultDestinationKind(input.url, input.format);
+  const topLevel = Object.entries(input.topLevel).filter(([, value]) => value !== undefined);
+  for (const [name, value] of topLevel) {
+    if (name in given && !isDeepStrictEqual(given[name], value)) {
+      const message = `given here and, differently, at destination.${name}: send it once`;
+      context.addIssue({ code: "custom", path: [name], message });
+    }
+  }
+  const named = [...Object.entries(given), ...topLevel].filter(([, value]) => value !== null);
+  const kind = givenKind ?? inferKind(input.url, input.format, [...new Set(named.map(([name]) => name))]);
   const destination = findDestination(kind);
   if (!destination) {
     const kinds = DESTINATIONS.map((each) => each.kind).join(", ");
@@ -43,12 +73,9 @@ export function resolveDestination(input: DestinationInput, context: z.Refinemen
     context.addIssue({ code: "custom", path: ["url"], message });
     return z.NEVER;
   }
-  // A null is "none": for a setting the destination does not have, there is nothing to say.
-  const known = new Set(Object.keys(destination.settingsSchema.shape));
-  const meant = ([name, value]: [string, unknown]) =>
-    value !== undefined && (value !== null || known.has(name));
-  const topLevel = Object.entries(input.topLevel).filter(meant);
-  const settings = Object.fromEntries([...Object.entries(given).filter(meant), ...topLevel]);
+  const known = settingNames(destination as Destination<never>);
+  const meant = ([name, value]: [string, unknown]) => value !== null || known.has(name);
+  const settings = Object.fromEntries([...Object.entries(given), ...topLevel].filter(meant));
   const parsed = destination.settingsSchema.safeParse(settings);
   if (!parsed.success) {
     const fromTopLevel = new Set(topLevel.map(([name]) => name));
@@ -64,32 +91,6 @@ export function resolveDestination(input: DestinationInput, context: z.Refinemen
     return z.NEVER;
   }
   return { kind, ...(parsed.data as Record<string, unknown>) };
-}
-
-/**
- * `changes` to a stored webhook, with its destination's kind left to follow the URL and format
- * when it was their default and the changes name no destination (a cef webhook moved to
- * tcp:// becomes a syslog one, keeping the settings a syslog destination has); a kind chosen on
- * purpose stays.
- */
-export function followDefaultKind(
-  stored: { url: string; format: string; destination: WebhookDestination },
-  changes: Record<string, unknown>,
-  findFormatNamed: (name: string) => Format<unknown> | undefined,
-): Record<string, unknown> {
-  if (changes.destination !== undefined) return changes;
-  const defaultKind = (url: unknown, format: unknown) =>
-    typeof url === "string" && typeof format === "string"
-      ? defaultDestinationKind(url, findFormatNamed(format))
-      : undefined;
-  if (stored.destination.kind !== defaultKind(stored.url, stored.format)) return changes;
-  const newKind = defaultKind(changes.url ?? stored.url, changes.format ?? stored.format);
-  const { kind: _, ...settings } = stored.destination;
-  const shape = findDestination(newKind ?? "")?.settingsSchema.shape ?? settings;
-  return {
-    ...changes,
-    destination: Object.fromEntries(Object.entries(settings).filter(([name]) => name in shape)),
-  };
 }
 
 /** The secret settings of every destination; secrets are kept by path whatever the kind. */

@@ -33,6 +33,10 @@ describe.each(storeKinds())("destinations in the webhook API on %s", (kind) => {
     expect(hec.type).toBe("object");
     expect(Object.keys(hec.properties)).toEqual(["auth", "tls", "splunk_hec"]);
     expect(hec.additionalProperties).toBe(false);
+    // No one channel offered to every webhook: each gets its own when saved.
+    const channel = hec.properties.splunk_hec.anyOf[0].properties.channel;
+    expect(channel).toMatchObject({ type: "string", format: "uuid" });
+    expect(channel).not.toHaveProperty("default");
   });
 
   it("picks the destination from the URL and the format unless one is named", async () => {
@@ -119,5 +123,72 @@ describe.each(storeKinds())("destinations in the webhook API on %s", (kind) => {
     expect(other.status).toBe(200);
     const changed = await getWebhook(gateway.store.db, created.id);
     expect(changed?.destination.auth).toEqual({ type: "bearer", token: "new-token" });
+  });
+
+  it("takes an edit under destination in a webhook sent back as read, and refuses two different ones", async () => {
+    const { body: created } = await create({ auth: { type: "bearer", token: "T1" } });
+    const stored = async () => (await getWebhook(gateway.store.db, created.id))?.destination;
+    const read = async () => (await gateway.api("GET", `/api/v1/webhooks/${created.id}`)).body;
+    const put = (body: unknown) => gateway.api("PUT", `/api/v1/webhooks/${created.id}`, body);
+
+    const first = await read();
+    expect(
+      (await put({ ...first, destination: { ...first.destination, auth: { type: "bearer", token: "T2" } } }))
+        .status,
+    ).toBe(200);
+    expect((await stored())?.auth).toEqual({ type: "bearer", token: "T2" });
+    const second = await read();
+    expect((await put({ ...second, destination: { ...second.destination, auth: null } })).status).toBe(200);
+    expect((await stored())?.auth).toBeNull();
+
+    const both = await put({
+      auth: { type: "bearer", token: "A" },
+      destination: { kind: "http", auth: { type: "bearer", token: "B" } },
+    });
+    expect(both.status).toBe(422);
+    expect(issuesOf(both.body).auth).toMatch(/differently, at destination.auth/);
+    const posted = await create({
+      auth: { type: "bearer", token: "A" },
+      destination: { auth: { type: "bearer", token: "B" } },
+    });
+    expect(issuesOf(posted.body).auth).toMatch(/differently, at destination.auth/);
+  });
+
+  it("keeps the kind and the settings a partial destination leaves out", async () => {
+    const { body: hec } = await create({
+      format: "splunk_hec",
+      auth: { type: "splunk", token: "hec" },
+      splunk_hec: { ack: true },
+    });
+    const changed = await gateway.api("PUT", `/api/v1/webhooks/${hec.id}`, {
+      destination: { tls: { allow_invalid_certs: true } },
+    });
+    expect(changed.body.destination).toMatchObject({
+      kind: "splunk_hec",
+      auth: { type: "splunk" },
+      splunk_hec: { ack: true },
+      tls: { allow_invalid_certs: true },
+    });
+    const { body: plain } = await create({ auth: { type: "bearer", token: "kept" } });
+    const toHec = await gateway.api("PUT", `/api/v1/webhooks/${plain.id}`, {
+      destination: { kind: "splunk_hec" },
+    });
+    expect(toHec.body.destination).toMatchObject({ kind: "splunk_hec", auth: { type: "bearer" } });
+    expect((await getWebhook(gateway.store.db, plain.id))?.destination.auth).toEqual({
+      type: "bearer",
+      token: "kept",
+    });
+  });
+
+  it("sends a json webhook with HEC settings to Splunk HEC, and follows a URL changed in a body sent back", async () => {
+    const { body: json } = await create({ splunk_hec: { ack: true } });
+    expect(json.destination.kind).toBe("splunk_hec");
+    const { body: cef } = await create({ format: "cef" });
+    const moved = await gateway.api("PUT", `/api/v1/webhooks/${cef.id}`, {
+      ...cef,
+      url: "tcp://siem.example:514",
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.destination.kind).toBe("syslog");
   });
 });

@@ -6,8 +6,8 @@ import {
   BULK_FILTER_PATH,
   bulkUrl,
   classifyBulkAnswer,
-  type HttpAnswer,
 } from "../../src/destinations/elasticsearch/bulk-answer";
+import type { HttpAnswer } from "../../src/destinations/http/answers";
 import { documentId, ecsFormat } from "../../src/formats/ecs";
 import { type BulkStandIn, createBulkStandIn } from "../support/elasticsearch";
 import { allFixtureEvents } from "../support/fixtures";

@@ -1,18 +1,12 @@
 import { isObject } from "../../formats/format";
 import { truncateChars } from "../../text";
 import type { EventOutcome, SendOutcome } from "../destination";
+import type { HttpAnswer } from "../http/answers";
 
 // How Elasticsearch and OpenSearch answer the _bulk API (Elasticsearch reference, "Bulk API",
 // response body and "Example with failed actions"): 200 with `errors` (true when any action
 // failed) and `items`, one per action in the order sent, each `{ "<action>": { "status", "error":
 // { "type", "reason" } } }`. The failure of one action does not affect the others.
-
-/** An HTTP answer as the sender read it: the body up to the size this destination asked for. */
-export interface HttpAnswer {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 /**
  * Only what the reader needs, so that a batch's answer stays small (a few dozen bytes a document

@@ -16,8 +16,11 @@ const splunkHecSettingsSchema = z.strictObject({
       /** Wait for indexer acknowledgement before counting a delivery as delivered. */
       ack: z.boolean().default(false),
       /** X-Splunk-Request-Channel; Herald makes one per webhook when none is given. */
-      channel: z.uuid().default(() => crypto.randomUUID()),
+      channel: z.uuid().optional(),
     })
+    // Made here rather than as a default, which the settings' JSON Schema would show as one
+    // fixed value for every webhook.
+    .transform(({ ack, channel }) => ({ ack, channel: channel ?? crypto.randomUUID() }))
     .nullable()
     .default(null),
 });
