@@ -82,8 +82,10 @@ export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) 
           VIEWER_VISIBLE_HEADERS.has(name.toLowerCase()) ? value : MASK,
         ]),
       );
+  // The kind first: the store (jsonb) keeps keys in its own order.
+  const { kind, ...settings } = input.destination;
   const shown = withoutSecrets(
-    { ...input, ...settingsAtTopLevel(input.destination) },
+    { ...input, destination: { kind, ...settings }, ...settingsAtTopLevel(input.destination) },
     secretPathsOf(input.format),
   );
   return {
