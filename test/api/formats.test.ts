@@ -4,30 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FORMATS } from "../../src/formats/registry";
+import { ROWS } from "../formats/contract/rows";
 import { storeKinds } from "../support/databases";
 import { FIXTURES_DIR, rawFixture } from "../support/fixtures";
 import { startTestGateway, type TestGateway } from "../support/gateway";
 import { parseCef } from "../support/parsers/cef";
 import { type Receiver, startReceiver } from "../support/receiver";
 
-const FORMAT_NAMES = [
-  "json",
-  "slack",
-  "teams",
-  "cef",
-  "leef",
-  "syslog",
-  "splunk_hec",
-  "ocsf",
-  "ecs",
-  "pagerduty",
-  "discord",
-];
-
-/** Options a format cannot do without. */
-const REQUIRED_OPTIONS: Record<string, object> = {
-  pagerduty: { routing_key: "R0123456789abcdefABCDEF012345678" },
-};
+/** Every registered format, in the registry's order. */
+const FORMAT_NAMES = FORMATS.map((format) => format.name);
 
 describe.each(storeKinds())("formats, previews and templates over the API on %s", (kind) => {
   let gateway: TestGateway;
@@ -64,7 +50,7 @@ describe.each(storeKinds())("formats, previews and templates over the API on %s"
   it("previews an unsaved definition in every format without sending anything", async () => {
     for (const format of FORMAT_NAMES) {
       const { status, body } = await gateway.api("POST", "/api/v1/preview", {
-        webhook: { format, options: REQUIRED_OPTIONS[format] ?? {} },
+        webhook: { format, options: ROWS[format]?.options ?? {} },
         event: rawFixture("wallarm-hit-sqli"),
       });
       expect(status, `${format}: ${JSON.stringify(body)}`).toBe(200);
