@@ -7,7 +7,7 @@ import type { WebhookRow } from "../store/webhooks";
 import type { TemplateEngine } from "../templates/handlebars";
 
 /** The parts of a webhook that decide what it sends. */
-export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination">;
+export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination" | "url">;
 
 /** How many events one request to this webhook may carry: its format's batch, capped by its destination. */
 export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destination">): number {
@@ -35,7 +35,7 @@ export function renderForWebhook(
   const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
   const rendered = renderBatch(format, events, options, template, now);
   const framed = destination.frame
-    ? destination.frame({ rendered, events, format, settings: webhook.destination })
+    ? destination.frame({ rendered, events, format, settings: webhook.destination, url: webhook.url })
     : rendered;
   const bytes = Buffer.byteLength(framed.body);
   // A batch may carry as much per event as a single event may.

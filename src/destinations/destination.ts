@@ -94,6 +94,8 @@ export interface FramingInput<Settings> {
   events: HeraldEvent[];
   format: Pick<Format<unknown>, "name" | "completeSyslogMessage">;
   settings: Settings;
+  /** The webhook's URL: the transport (a syslog datagram over udp: has a size limit). */
+  url: string;
 }
 
 /**

@@ -52,7 +52,13 @@ function warmUp() {
     deps.templates.compile(deps.templates.defaultSource(format.name));
     // A format whose options need values (a routing key) has no sample to render.
     if (!format.optionsSchema.safeParse({}).success) continue;
-    const webhook = { format: format.name, options: {}, template: null, destination: { kind: "http" } };
+    const webhook = {
+      format: format.name,
+      options: {},
+      template: null,
+      destination: { kind: "http" },
+      url: "https://warm-up.invalid/",
+    };
     RENDER_TASKS.render(deps, webhook, [sampleEvent("hit", now)], now);
   }
 }

@@ -3,6 +3,7 @@ import { FormatError } from "../../formats/format";
 import type { Destination } from "../destination";
 import { TLS_SECRET_PATH, tlsSettingsSchema } from "../tls";
 import { syslogEnvelope, syslogOptionsSchema } from "./envelope";
+import { datagramLimit, fitCompleteMessage, fitEnvelope } from "./fit";
 import {
   createSyslogSender,
   DEFAULT_UDP_MAX_MESSAGE_BYTES,
@@ -57,19 +58,22 @@ export const syslogDestination: Destination<SyslogSettings> = {
   secretPaths: [TLS_SECRET_PATH],
   maxEventsPerRequest: 1,
   sendsHeaders: false,
-  frame({ rendered, events, format, settings }) {
-    if (format.completeSyslogMessage) return rendered;
+  frame({ rendered, events, format, settings, url }) {
+    // Over UDP a message longer than max_message_bytes is fitted here, structurally.
+    const maxBytes = datagramLimit(url, settings);
+    if (format.completeSyslogMessage) {
+      if (maxBytes === undefined) return rendered;
+      const fitted = fitCompleteMessage(rendered.body, maxBytes);
+      return { ...rendered, body: fitted.message, warnings: [...rendered.warnings, ...fitted.warnings] };
+    }
     const [event] = events;
     if (!event || events.length > 1)
       throw new FormatError("a syslog destination takes one event per message");
-    const envelope = syslogEnvelope(
-      event,
-      rendered.body,
-      syslogOptionsSchema.parse(settings.syslog?.envelope ?? {}),
-      {
-        rfc: settings.syslog?.rfc ?? "5424",
-      },
-    );
+    const options = syslogOptionsSchema.parse(settings.syslog?.envelope ?? {});
+    const rfc = settings.syslog?.rfc ?? "5424";
+    const wrap = (msg: string) => syslogEnvelope(event, msg, options, { rfc });
+    const envelope =
+      maxBytes === undefined ? wrap(rendered.body) : fitEnvelope(rendered.body, maxBytes, wrap);
     return {
       contentType: "text/plain",
       body: envelope.message,
