@@ -1,21 +1,25 @@
 /**
- * Hand-written serializers: for each format, the body it renders with its default template and
- * default options, written directly (string building, JSON.stringify) instead of through a
- * template. bench/formats.ts checks they match the formats on every fixture, then races them.
+ * Hand-written serializers: for each format here, the body it renders with its default template
+ * and default options, written directly (string building, JSON.stringify) instead of through a
+ * template. bench/formats.ts checks they match the formats on every fixture, then races them;
+ * formats without one here (ecs, ocsf, discord, pagerduty) it leaves out.
  *
- * They map the data the way the formats do (reusing the formats' exported mappings, which both
- * paths need) but skip what no fixture reaches: cutting texts to the receivers' lengths and
- * Teams' 28 KB limit. The formats' checks of their templates' output and that fitting count
- * against the template path, so the comparison if anything flatters the hand-written side.
+ * They map the data the way the formats do (reusing the formats' exported mappings and escaping,
+ * which both paths need: the fields and links humanContext picks for slack and teams, the CEF and
+ * LEEF attributes, escapeMrkdwn) but skip what no fixture reaches: cutting texts to the
+ * receivers' lengths and Teams' 28 KB limit. The formats' checks of their templates' output and
+ * that fitting count against the template path, so the comparison if anything flatters the
+ * hand-written side.
  */
 
 import { SYSLOG_SEVERITIES } from "../src/destinations/syslog/envelope";
 import type { HeraldEvent } from "../src/events/event";
 import type { Severity } from "../src/events/severity";
 import { cefExtension } from "../src/formats/cef";
+import { type HumanContext, humanContext } from "../src/formats/human";
 import { leefAttributes } from "../src/formats/leef";
+import type { ShownField } from "../src/formats/shown-fields";
 import { escapeMrkdwn } from "../src/formats/slack";
-import { eventLink } from "../src/formats/teams";
 import { characterReplacer, flattenObject, valueText } from "../src/text";
 
 export type Serializer = (event: HeraldEvent) => string;
@@ -33,9 +37,18 @@ function firstPresent(...values: unknown[]): unknown {
   return values.find((value) => value !== undefined && value !== null && value !== "");
 }
 
-/** What the Slack and Teams templates show under the title: data.summary, data.description or the subject. */
+/**
+ * What the Slack and Teams templates show under the title: data.summary, data.description or the
+ * subject, as their {{#with (default …)}} picks it; Handlebars' #with skips false and [] too.
+ */
 function lead(event: HeraldEvent): unknown {
-  return firstPresent(event.data.summary, event.data.description, event.subject);
+  const value = firstPresent(event.data.summary, event.data.description, event.subject);
+  return value === false || (Array.isArray(value) && value.length === 0) ? undefined : value;
+}
+
+/** The fields and links Slack and Teams show with their default options: no pinned fields, no link_template. */
+function shownFieldsAndLinks(event: HeraldEvent): HumanContext {
+  return humanContext(event, {}, undefined, []);
 }
 
 function json(event: HeraldEvent): string {
@@ -58,9 +71,10 @@ function slack(event: HeraldEvent): string {
   const severity = event.severity.toUpperCase();
   const title = escapeMrkdwn(event.title);
   const leadText = lead(event);
-  const fields = Object.entries(flattenObject(event.data)).map(([path, value]) => ({
+  const shown = shownFieldsAndLinks(event);
+  const fields = shown.fields.map(({ label, value }) => ({
     type: "mrkdwn",
-    text: `*${escapeMrkdwn(path)}*\n${escapeMrkdwn(valueText(value))}`,
+    text: `*${escapeMrkdwn(label)}*\n${escapeMrkdwn(valueText(value))}`,
   }));
   if (fields.length > SLACK_MAX_FIELDS) {
     const more = fields.length - (SLACK_MAX_FIELDS - 1);
@@ -71,23 +85,32 @@ function slack(event: HeraldEvent): string {
   const section: Record<string, unknown> = { type: "section", text: { type: "mrkdwn", text: sectionText } };
   // Slack refuses an empty list of fields.
   if (fields.length) section.fields = fields;
-  return JSON.stringify({
-    text: `${emoji} ${severity}: ${title}`,
-    blocks: [
-      { type: "header", text: { type: "plain_text", text: event.title || event.type, emoji: true } },
-      section,
-      {
-        type: "context",
-        elements: [
-          { type: "mrkdwn", text: `${emoji} *${severity}*` },
-          { type: "mrkdwn", text: `${escapeMrkdwn(event.type)} from ${escapeMrkdwn(event.source)}` },
-          { type: "mrkdwn", text: `${displayTime(event)} UTC` },
-        ],
-      },
+  const blocks: object[] = [
+    { type: "header", text: { type: "plain_text", text: event.title || event.type, emoji: true } },
+    section,
+  ];
+  if (shown.links.length) {
+    blocks.push({
+      type: "actions",
+      elements: shown.links.map(({ title, url }) => ({
+        type: "button",
+        text: { type: "plain_text", text: title, emoji: true },
+        url,
+      })),
+    });
+  }
+  blocks.push({
+    type: "context",
+    elements: [
+      { type: "mrkdwn", text: `${emoji} *${severity}*` },
+      { type: "mrkdwn", text: `${escapeMrkdwn(event.type)} from ${escapeMrkdwn(event.source)}` },
+      { type: "mrkdwn", text: `${displayTime(event)} UTC` },
     ],
   });
+  return JSON.stringify({ text: `${emoji} ${severity}: ${title}`, blocks });
 }
 
+/** Teams' colours by severity, which with the default card_version (1.4) are also the Container's style. */
 const TEAMS_COLOR: Record<Severity, string> = {
   info: "accent",
   low: "good",
@@ -96,10 +119,16 @@ const TEAMS_COLOR: Record<Severity, string> = {
   critical: "attention",
 };
 
+/** A shown field as a Teams fact: Teams needs a text in every fact value. */
+function teamsFact({ label, value }: ShownField): object {
+  return { title: label, value: valueText(firstPresent(value, "—")) };
+}
+
 function teams(event: HeraldEvent): string {
   const color = TEAMS_COLOR[event.severity];
   const leadText = lead(event);
-  const body: object[] = [
+  const shown = shownFieldsAndLinks(event);
+  const items: object[] = [
     {
       type: "TextBlock",
       text: event.title || event.type,
@@ -109,7 +138,9 @@ function teams(event: HeraldEvent): string {
       wrap: true,
     },
   ];
-  if (leadText !== undefined) body.push({ type: "TextBlock", text: valueText(leadText), color, wrap: true });
+  if (leadText !== undefined) items.push({ type: "TextBlock", text: valueText(leadText), color, wrap: true });
+  const body: object[] = [{ type: "Container", style: color, items }];
+  if (shown.key_fields.length) body.push({ type: "FactSet", facts: shown.key_fields.map(teamsFact) });
   body.push({
     type: "FactSet",
     facts: [
@@ -118,20 +149,19 @@ function teams(event: HeraldEvent): string {
       { title: "Source", value: event.source },
       { title: "Time", value: `${displayTime(event)} UTC` },
       { title: "Event ID", value: event.id },
-      ...Object.entries(flattenObject(event.data)).map(([path, value]) => ({
-        title: path,
-        value: valueText(firstPresent(value, "—")),
-      })),
+      ...shown.other_fields.map(teamsFact),
     ],
   });
   const card: Record<string, unknown> = {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     type: "AdaptiveCard",
     version: "1.4",
+    msteams: { width: "Full" },
     body,
   };
-  const link = eventLink(event.data);
-  if (link) card.actions = [{ type: "Action.OpenUrl", title: "Open", url: link }];
+  if (shown.links.length) {
+    card.actions = shown.links.map(({ title, url }) => ({ type: "Action.OpenUrl", title, url }));
+  }
   return JSON.stringify({
     type: "message",
     attachments: [

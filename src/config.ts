@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { fieldAliasesSchema } from "./formats/key-fields";
 
 const flag = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
@@ -23,6 +24,30 @@ const jsonObject = z.union([
     }
   }),
 ]);
+
+/** HERALD_FIELD_ALIASES: a JSON object (or, in the config file, an object) of meaning → field names. */
+const fieldAliases = z.unknown().transform((value, ctx) => {
+  const example = 'a JSON object like {"source_ip": ["my_src"]}';
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      ctx.addIssue({
+        code: "custom",
+        message: `is not JSON (${(error as Error).message}); write ${example}`,
+      });
+      return z.NEVER;
+    }
+  }
+  const result = fieldAliasesSchema.safeParse(parsed);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    ctx.addIssue({ code: "custom", message: `${where}${issue.message}; write ${example}` });
+  }
+  return z.NEVER;
+});
 
 /**
  * Every setting, by the name of its environment variable. A JSON file named by HERALD_CONFIG_FILE
@@ -92,6 +117,11 @@ export const configSchema = z.object({
     .min(4096)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  /**
+   * Field names to add to the key fields the human formats show first, by meaning:
+   * {"source_ip": ["my_src"], "user": ["principal"]}. The meanings are those of src/formats/key-fields.ts.
+   */
+  HERALD_FIELD_ALIASES: fieldAliases.default({}),
   /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
   HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -5,6 +5,7 @@ import { type Config, ConfigError } from "./config";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/engine";
 import { openSenders } from "./destinations/registry";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
+import { keyFieldTable } from "./formats/key-fields";
 import { FORMATS } from "./formats/registry";
 import type { Logger } from "./logger";
 import { createRenderPool } from "./rendering/pool";
@@ -50,6 +51,7 @@ export async function startGateway(
     maxBytesPerEvent: config.HERALD_MAX_RENDER_BYTES,
     templatesDir: config.HERALD_TEMPLATES_DIR,
     catalog,
+    keyFields: keyFieldTable(config.HERALD_FIELD_ALIASES),
   });
   const senders = openSenders({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },

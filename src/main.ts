@@ -106,8 +106,9 @@ async function keys(config: Config, args: string[]) {
 
 function render(config: Config, args: string[]) {
   try {
-    const { body, warnings } = renderCommand(config, args);
-    process.stdout.write(body.endsWith("\n") ? body : `${body}\n`);
+    const { messages, warnings } = renderCommand(config, args);
+    // One message per line (a split message's parts after it), as each is sent on its own.
+    for (const message of messages) process.stdout.write(message.endsWith("\n") ? message : `${message}\n`);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
   } catch (error) {
     const problem = describeRenderError(error);

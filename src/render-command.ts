@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import type { Config } from "./config";
 import { parseOrThrow, ValidationError } from "./errors";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
+import { keyFieldTable } from "./formats/key-fields";
 import { FORMATS } from "./formats/registry";
 import { createTemplateEngine } from "./templates/handlebars";
 import { previewWebhook } from "./webhooks/preview";
@@ -29,14 +30,14 @@ function readJsonFile(path: string, what: string): unknown {
 
 /**
  * `herald render --format cef --event event.json [--template my.hbs] [--options '{…}'] [--url udp://…]`:
- * prints what a webhook would send, so operators can check templates in their own CI. The
+ * prints what a webhook would send (each message of a split one on its own line), so operators can check templates in their own CI. The
  * template is checked as the API checks it, then rendered for the event. Exit 1 on any problem.
  */
 export function renderCommand(
   config: Config,
   args: string[],
   now = new Date(),
-): { body: string; warnings: string[] } {
+): { messages: string[]; warnings: string[] } {
   const { values } = parseArgs({
     args,
     options: {
@@ -66,8 +67,9 @@ export function renderCommand(
     catalog: { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES },
     now: () => now,
     maxBytesPerEvent: config.HERALD_MAX_RENDER_BYTES,
+    keyFields: keyFieldTable(config.HERALD_FIELD_ALIASES),
   });
-  return { body: rendered.body, warnings: rendered.warnings };
+  return { messages: [rendered.body, ...(rendered.parts ?? [])], warnings: rendered.warnings };
 }
 
 export function describeRenderError(error: unknown): string | undefined {

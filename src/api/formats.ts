@@ -19,7 +19,7 @@ const previewRequestSchema = z.strictObject({
   event: z.unknown().optional(),
 });
 
-/** The API's answer for a preview. */
+/** The API's answer for a preview: what would be sent, `body` then each of `parts` (usually none). */
 export async function previewAnswer(
   deps: ApiDeps,
   input: WebhookInput,
@@ -29,7 +29,13 @@ export async function previewAnswer(
   // Checked here too, so an event over the limits is refused at once and never copied to a worker.
   if (event !== undefined) parseOrThrow(incomingEventSchema, event, eventPath ?? ["event"]);
   const rendered = await deps.renderer.preview(input, event, deps.now(), eventPath);
-  return { content_type: rendered.contentType, body: rendered.body, warnings: rendered.warnings };
+  return {
+    content_type: rendered.contentType,
+    body: rendered.body,
+    // The further messages of limit_policy split, each sent as its own request; empty when none.
+    parts: rendered.parts ?? [],
+    warnings: rendered.warnings,
+  };
 }
 
 export function formatRoutes(deps: ApiDeps) {

@@ -133,7 +133,8 @@ export function webhookRoutes(deps: ApiDeps) {
     const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
     const input = rowToInput(webhook);
     const answer = await previewAnswer(deps, input, event, []);
-    return c.json({ ...answer, body: withSecretOptionsMasked(answer.body, input) });
+    const masked = (text: string) => withSecretOptionsMasked(text, input);
+    return c.json({ ...answer, body: masked(answer.body), parts: answer.parts.map(masked) });
   });
 
   app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {

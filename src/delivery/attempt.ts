@@ -19,14 +19,20 @@ export interface AttemptDeps {
 
 /**
  * Headers for one request: content type, the operator's headers, webhook-id and signatures. The
- * webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry.
- * Herald's own headers always win: an operator's header that Herald owns is dropped.
+ * webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry;
+ * a message sent in parts keeps it for its first part, and part k is `<id>.<k>`. Herald's own
+ * headers always win: an operator's header that Herald owns is dropped.
  */
-export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date): Record<string, string> {
+export function requestHeaders(
+  job: DeliveryJob,
+  rendered: Pick<Rendered, "contentType" | "body">,
+  now: Date,
+  messageId = job.deliveryId,
+): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
   const identity = job.webhook.secret
-    ? signatureHeaders(job.webhook.secret, job.deliveryId, timestamp, rendered.body)
-    : { "webhook-id": job.deliveryId, "webhook-timestamp": String(timestamp) };
+    ? signatureHeaders(job.webhook.secret, messageId, timestamp, rendered.body)
+    : { "webhook-id": messageId, "webhook-timestamp": String(timestamp) };
   // A webhook saved before such names were refused may still hold one (a forged signature, a
   // user agent): it is left out rather than sent. Names are lowered so that an allowed
   // "Content-Type" replaces Herald's instead of doubling it.
@@ -46,7 +52,9 @@ export function requestHeaders(job: DeliveryJob, rendered: Rendered, now: Date):
 
 /**
  * One attempt for one or more deliveries of the same webhook, sent as one request: render, sign
- * and send. Template and format errors are permanent failures.
+ * and send. Template and format errors are permanent failures. A message rendered in parts
+ * (limit_policy split) is sent part after part, each signed on its own; the first failure ends
+ * the attempt with its outcome, and a retry sends every part again.
  */
 export async function attemptDelivery(
   jobs: [DeliveryJob, ...DeliveryJob[]],
@@ -71,15 +79,37 @@ export async function attemptDelivery(
   const { kind, ...settings } = webhook.destination;
   // Syslog carries the body alone: no headers to build, no signature to compute.
   const sendsHeaders = findDestination(kind)?.sendsHeaders ?? true;
-  const outcome = await deps.senders.forKind(kind).send({
-    url: webhook.url,
-    method: webhook.method,
-    headers: sendsHeaders ? requestHeaders(job, rendered, now) : {},
-    body: rendered.body,
-    eventCount: jobs.length,
-    timeoutMs: webhook.timeoutMs,
-    connectTimeoutMs: webhook.connectTimeoutMs,
-    settings,
-  });
-  return { ...outcome, warnings: [...rendered.warnings, ...outcome.warnings] };
+  const bodies = [rendered.body, ...(rendered.parts ?? [])];
+  const sendPart = (index: number, body: string) =>
+    deps.senders.forKind(kind).send({
+      url: webhook.url,
+      method: webhook.method,
+      headers: sendsHeaders
+        ? requestHeaders(
+            job,
+            { ...rendered, body },
+            now,
+            index === 0 ? job.deliveryId : `${job.deliveryId}.${index + 1}`,
+          )
+        : {},
+      body,
+      eventCount: jobs.length,
+      timeoutMs: webhook.timeoutMs,
+      connectTimeoutMs: webhook.connectTimeoutMs,
+      settings,
+    });
+  const warnings = [...rendered.warnings];
+  let durationMs = 0;
+  let index = 0;
+  let outcome: SendOutcome;
+  do {
+    outcome = await sendPart(index, bodies[index] as string);
+    durationMs += outcome.durationMs;
+    warnings.push(...outcome.warnings);
+  } while (outcome.success && ++index < bodies.length);
+  const error =
+    outcome.success || bodies.length === 1
+      ? outcome.error
+      : `${outcome.error} (part ${index + 1} of ${bodies.length})`;
+  return { ...outcome, error, durationMs, warnings };
 }

@@ -2,6 +2,7 @@ import { findDestination } from "../destinations/registry";
 import type { HeraldEvent } from "../events/event";
 import { formatBatchSize, renderBatch } from "../formats/batch";
 import { FormatError, type Rendered } from "../formats/format";
+import type { KeyFieldTable } from "../formats/key-fields";
 import { findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import type { TemplateEngine } from "../templates/handlebars";
@@ -26,6 +27,7 @@ export function renderForWebhook(
   templates: TemplateEngine,
   now: Date,
   maxBytesPerEvent: number,
+  keyFields?: KeyFieldTable,
 ): Rendered {
   const format = findFormat(webhook.format);
   if (!format) throw new FormatError(`unknown format "${webhook.format}"`);
@@ -33,7 +35,7 @@ export function renderForWebhook(
   if (!destination) throw new FormatError(`unknown destination kind "${webhook.destination.kind}"`);
   const options = format.optionsSchema.parse(webhook.options);
   const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  const rendered = renderBatch(format, events, options, template, now);
+  const rendered = renderBatch(format, events, options, template, now, keyFields);
   const framed = destination.frame
     ? destination.frame({ rendered, events, format, settings: webhook.destination, url: webhook.url })
     : rendered;

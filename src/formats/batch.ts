@@ -1,5 +1,6 @@
 import type { HeraldEvent } from "../events/event";
 import { type Format, FormatError, type Rendered, type RenderTemplate } from "./format";
+import type { KeyFieldTable } from "./key-fields";
 
 /** How many events one request in `format` may carry, as the format declares it. */
 export function formatBatchSize(format: Pick<Format<unknown>, "batch">): number {
@@ -16,15 +17,20 @@ export function renderBatch<Options>(
   options: Options,
   template: RenderTemplate,
   now: Date,
+  keyFields?: KeyFieldTable,
 ): Rendered {
   const max = formatBatchSize(format);
   if (events.length === 0 || events.length > max) {
     const takes = max === 1 ? "one event per request" : `1 to ${max} events per request`;
     throw new FormatError(`the ${format.name} format takes ${takes}, not ${events.length}`);
   }
-  const [first, ...rest] = events.map((event) => format.render({ event, options, template, now }));
+  const [first, ...rest] = events.map((event) => format.render({ event, options, template, now, keyFields }));
   if (!first) throw new FormatError(`the ${format.name} format rendered nothing`);
   if (!format.batch) return first;
+  // A batch is one request: a message in parts cannot be framed into it.
+  if ([first, ...rest].some((rendered) => (rendered.parts?.length ?? 0) > 0)) {
+    throw new FormatError(`the ${format.name} format batches events: it cannot send a message in parts`);
+  }
   const { separator, terminator = "" } = format.batch;
   const bodies = [first.body, ...rest.map((rendered) => rendered.body)];
   const warnings = [...new Set([first, ...rest].flatMap((rendered) => rendered.warnings))];

@@ -1,6 +1,7 @@
 import type { HelperDelegate } from "handlebars";
 import type { z } from "zod";
 import type { HeraldEvent } from "../events/event";
+import type { KeyFieldTable } from "./key-fields";
 
 /** A compiled template: the template context in, text out. */
 export type RenderTemplate = (context: TemplateContext) => string;
@@ -17,6 +18,11 @@ export interface RenderInput<Options> {
   template: RenderTemplate;
   /** The send time; formats never read the clock themselves. */
   now: Date;
+  /**
+   * The key fields the human formats show first (src/formats/key-fields.ts), with the names
+   * HERALD_FIELD_ALIASES adds. Absent: the built-in table.
+   */
+  keyFields?: KeyFieldTable;
 }
 
 export interface Rendered {
@@ -24,6 +30,12 @@ export interface Rendered {
   body: string;
   /** What had to be changed to fit the destination (cut, replaced), said so an operator can see it. */
   warnings: string[];
+  /**
+   * The messages after `body`, in order, when one event takes several (limit_policy split): each
+   * is sent as its own request, with its own headers. Absent or empty: `body` is the whole.
+   * A format that declares `batch` never has parts.
+   */
+  parts?: string[];
 }
 
 /**

@@ -11,7 +11,9 @@ import {
   parseTemplateJson,
   templateContext,
 } from "./format";
-import { eventLink } from "./teams";
+import { humanOptionsShape } from "./human";
+import { type EventLink, eventLinks } from "./links";
+import { findKeyFields, keyFieldsFirst } from "./shown-fields";
 
 /**
  * PagerDuty Events API v2 limits (developer.pagerduty.com/docs/events-api-v2/trigger-events/ and
@@ -42,6 +44,7 @@ const pagerDutyOptionsSchema = z
     /** The monitoring client PagerDuty names, and links to with client_url, on the alert. */
     client: z.string().trim().min(1).max(256).default("Herald"),
     client_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    ...humanOptionsShape,
   })
   .strict();
 export type PagerDutyOptions = z.infer<typeof pagerDutyOptionsSchema>;
@@ -73,10 +76,17 @@ export const pagerDutyFormat: Format<PagerDutyOptions> = {
   contentType: "application/json",
   optionsSchema: pagerDutyOptionsSchema,
   secretOptions: [["routing_key"]],
-  render({ event, options, template }) {
-    const shaped = parseShape(template(templateContext(event, options)));
+  render({ event, options, template, keyFields }) {
     const warnings: string[] = [];
-    const pdEvent = triggerEvent(event, shaped, options, warnings);
+    const { key, used } = findKeyFields(event, options.fields, keyFields);
+    const links = eventLinks(event, options.link_template, warnings);
+    // Assigned, not spread, for speed (see templateContext).
+    const context = Object.assign(templateContext(event, options), {
+      key_fields: key,
+      details: keyFieldsFirst(event.data, used),
+    });
+    const shaped = parseShape(template(context));
+    const pdEvent = triggerEvent(event, shaped, options, links, warnings);
     const body = fitToLimit(pdEvent, warnings);
     return { contentType: "application/json", body, warnings };
   },
@@ -109,6 +119,7 @@ function triggerEvent(
   event: HeraldEvent,
   shaped: JsonObject,
   options: PagerDutyOptions,
+  links: EventLink[],
   warnings: string[],
 ): JsonObject {
   const summary = firstText([textOf(shaped.summary), event.title, event.type], "Herald event");
@@ -116,14 +127,13 @@ function triggerEvent(
   if (cutSummary !== summary) {
     warnings.push(`payload.summary: cut from ${Array.from(summary).length} to ${LIMITS.summary} characters`);
   }
-  const link = eventLink(event.data);
   return {
     routing_key: options.routing_key,
     event_action: "trigger",
     dedup_key: dedupKey(textOf(shaped.dedup_key) || event.id, warnings),
     client: options.client,
     client_url: options.client_url,
-    links: link ? [{ href: link, text: "Event link" }] : undefined,
+    links: links.length > 0 ? links.map(({ url, title }) => ({ href: url, text: title })) : undefined,
     payload: {
       summary: cutSummary,
       source: options.source ?? firstText([event.source], DEFAULT_SOURCE),

@@ -5,6 +5,7 @@ import type { Severity } from "../events/severity";
 import { flattenObject, truncateChars } from "../text";
 import { type Format, FormatError, type Rendered, type RenderInput, templateContext } from "./format";
 import { HELPER_WARNINGS } from "./helper-warnings";
+import { namesOf } from "./key-fields";
 
 // What the key=value SIEM formats, CEF and LEEF, share: the mapping of event data to the SIEMs'
 // standard fields, the severity mapping, and rendering one event as one checked line with the
@@ -54,23 +55,24 @@ export function mappedSeverity(severity: unknown, helperOptions: HelperOptions):
 
 /**
  * Data fields that Herald's producers use for things the SIEM formats have standard keys for,
- * by meaning. When an event has several fields of one meaning, the first listed that the
- * standard key accepts wins; the others stay custom fields.
+ * by meaning: the names of the key fields table (src/formats/key-fields.ts), which the human
+ * formats show first. When an event has several fields of one meaning, the first listed that
+ * the standard key accepts wins; the others stay custom fields.
  */
 export const WELL_KNOWN_FIELDS = {
-  sourceAddress: ["client_ip", "remote_ip", "remote_addr4", "src_ip", "source_ip"],
-  sourcePort: ["remote_port", "client_port", "src_port", "source_port"],
-  destinationAddress: ["dst_ip", "destination_ip"],
-  destinationPort: ["dst_port", "destination_port"],
-  destinationHost: ["domain", "host"],
-  userName: ["account", "username", "user"],
-  url: ["url", "asset", "path"],
-  httpMethod: ["method"],
-  action: ["action", "block_status"],
-  outcome: ["outcome"],
-  category: ["category"],
-  reason: ["reason"],
-} as const;
+  sourceAddress: namesOf("source_ip"),
+  sourcePort: namesOf("source_port"),
+  destinationAddress: namesOf("destination_ip"),
+  destinationPort: namesOf("destination_port"),
+  destinationHost: namesOf("host"),
+  userName: namesOf("user"),
+  url: [...namesOf("url"), ...namesOf("path")],
+  httpMethod: namesOf("method"),
+  action: namesOf("action"),
+  outcome: namesOf("outcome"),
+  category: namesOf("category"),
+  reason: namesOf("reason"),
+};
 
 /** A format's standard key for one meaning: which values it takes, how long they may be. */
 export interface StandardKey {

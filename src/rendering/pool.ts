@@ -77,6 +77,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
     timeoutMs: settings.timeoutMs,
     catalog: settings.catalog,
     maxBytesPerEvent: settings.maxBytesPerEvent,
+    keyFields: settings.keyFields,
   };
 
   function spawn() {

@@ -2,6 +2,7 @@ import { type RenderSettings, renderForWebhook } from "../delivery/render";
 import type { EventCatalog } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import type { Rendered } from "../formats/format";
+import type { KeyFieldTable } from "../formats/key-fields";
 import type { TemplateEngine } from "../templates/handlebars";
 import { previewWebhook } from "../webhooks/preview";
 import type { WebhookInput } from "../webhooks/schema";
@@ -12,15 +13,17 @@ export interface RenderTaskDeps {
   templates: TemplateEngine;
   catalog: EventCatalog;
   maxBytesPerEvent: number;
+  /** The key fields the human formats show first, with HERALD_FIELD_ALIASES' names. */
+  keyFields: KeyFieldTable;
 }
 
 /** The work a render worker does: every call into user templates goes through one of these. */
 export const RENDER_TASKS = {
   render(deps: RenderTaskDeps, webhook: RenderSettings, events: HeraldEvent[], now: Date): Rendered {
-    return renderForWebhook(webhook, events, deps.templates, now, deps.maxBytesPerEvent);
+    return renderForWebhook(webhook, events, deps.templates, now, deps.maxBytesPerEvent, deps.keyFields);
   },
   validate(deps: RenderTaskDeps, input: WebhookInput, now: Date): void {
-    validateWebhook(input, deps.templates, deps.catalog, now);
+    validateWebhook(input, deps.templates, deps.catalog, now, deps.keyFields);
   },
   preview(
     deps: RenderTaskDeps,

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import type { KeyFieldTable } from "../formats/key-fields";
 import { FORMATS } from "../formats/registry";
 import { createTemplateEngine } from "../templates/handlebars";
 import { sampleEvent } from "../webhooks/validate";
@@ -12,6 +13,8 @@ export interface RenderWorkerSettings {
   timeoutMs: number;
   catalog: Record<string, string>;
   maxBytesPerEvent: number;
+  /** The key fields table (built-in names and HERALD_FIELD_ALIASES'), as plain data. */
+  keyFields: KeyFieldTable;
 }
 
 export interface RenderRequest {
@@ -25,6 +28,7 @@ const deps: RenderTaskDeps = {
   templates,
   catalog: settings.catalog,
   maxBytesPerEvent: settings.maxBytesPerEvent,
+  keyFields: settings.keyFields,
 };
 warmUp();
 templates.limitRenderTime(settings.timeoutMs);

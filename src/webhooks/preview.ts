@@ -3,6 +3,7 @@ import { parseOrThrow, ValidationError } from "../errors";
 import type { EventCatalog } from "../events/catalog";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { FormatError, type Rendered } from "../formats/format";
+import type { KeyFieldTable } from "../formats/key-fields";
 import { type TemplateEngine, TemplateError } from "../templates/handlebars";
 import type { WebhookInput } from "./schema";
 import { sampleEvent, validateWebhook } from "./validate";
@@ -12,6 +13,8 @@ export interface PreviewDeps {
   catalog: EventCatalog;
   now: () => Date;
   maxBytesPerEvent: number;
+  /** The key fields the human formats show first; absent: the built-in table. */
+  keyFields?: KeyFieldTable;
 }
 
 /**
@@ -27,13 +30,13 @@ export function previewWebhook(
   eventPath: string[] = ["event"],
 ): Rendered {
   const now = deps.now();
-  validateWebhook(input, deps.templates, deps.catalog, now);
+  validateWebhook(input, deps.templates, deps.catalog, now, deps.keyFields);
   const heraldEvent =
     event === undefined
       ? sampleEvent(input.event_types.find((type) => !type.includes("*")) ?? "test", now)
       : acceptEvent(parseOrThrow(incomingEventSchema, event, eventPath), now, () => crypto.randomUUID());
   try {
-    return renderForWebhook(input, [heraldEvent], deps.templates, now, deps.maxBytesPerEvent);
+    return renderForWebhook(input, [heraldEvent], deps.templates, now, deps.maxBytesPerEvent, deps.keyFields);
   } catch (error) {
     if (!(error instanceof TemplateError || error instanceof FormatError)) throw error;
     const where = error instanceof TemplateError ? { line: error.line, column: error.column } : {};

@@ -1,8 +1,11 @@
+import { findDestination } from "../destinations/registry";
 import { issuesFromZod, ValidationError } from "../errors";
 import type { EventCatalog } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import { subscriptionMatches } from "../events/matching";
 import { FormatError } from "../formats/format";
+import type { KeyFieldTable } from "../formats/key-fields";
+import { splitsMessages } from "../formats/limit-policy";
 import { findFormat } from "../formats/registry";
 import { type TemplateEngine, TemplateError } from "../templates/handlebars";
 import type { WebhookInput } from "./schema";
@@ -53,6 +56,7 @@ export function validateWebhook(
   templates: TemplateEngine,
   catalog: EventCatalog,
   now: Date,
+  keyFields?: KeyFieldTable,
 ): void {
   const format = findFormat(input.format);
   if (!format) {
@@ -60,12 +64,18 @@ export function validateWebhook(
   }
   const options = format.optionsSchema.safeParse(input.options);
   if (!options.success) throw new ValidationError(issuesFromZod(options.error, ["options"]));
+  // Parts are requests of their own, told apart by their headers: a syslog message carries none.
+  if (splitsMessages(options.data) && findDestination(input.destination.kind)?.sendsHeaders === false) {
+    const message = `split sends several messages over HTTP; a ${input.destination.kind} destination takes one per event: use truncate or reject`;
+    throw new ValidationError([{ path: "options.limit_policy", message }]);
+  }
 
   let sampleType: string | undefined;
   try {
     const template = templates.compile(input.template ?? templates.defaultSource(format.name));
     for (sampleType of subscribedTypes(input, catalog)) {
-      format.render({ event: sampleEvent(sampleType, now), options: options.data, template, now });
+      const event = sampleEvent(sampleType, now);
+      format.render({ event, options: options.data, template, now, keyFields });
     }
   } catch (error) {
     if (!(error instanceof TemplateError || error instanceof FormatError)) throw error;

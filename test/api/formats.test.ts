@@ -150,6 +150,23 @@ describe("herald render", () => {
     });
   });
 
+  it("prints each message of a split payload on its own line", async () => {
+    const { stdout } = await herald([
+      "--format",
+      "discord",
+      "--options",
+      '{"limit_policy":"split","max_fields":1}',
+      "--event",
+      join(FIXTURES_DIR, "wallarm-hit-sqli.json"),
+    ]);
+    const messages = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(messages.length).toBeGreaterThan(1);
+    expect(messages.at(-1).embeds[0].footer.text).toContain(`part ${messages.length} of ${messages.length}`);
+  });
+
   it("uses a template file and options, and exits 1 naming the line and column of a broken template", async () => {
     const dir = mkdtempSync(join(tmpdir(), "herald-render-"));
     try {

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HeraldEvent } from "../../src/events/event";
 import { type DiscordOptions, discordFormat } from "../../src/formats/discord";
-import { flattenObject, valueText } from "../../src/text";
+import { valueText } from "../../src/text";
 import { discordPings } from "../support/discord";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { fixtureWith, renderWith } from "../support/render";
 import { discordAnswer, shown } from "./contract/discord";
+import { firstFieldsOf, otherDataFields } from "./contract/first-fields";
 
 const TEMPLATE = readFileSync(join(import.meta.dirname, "..", "..", "templates", "discord.hbs"), "utf8");
 
@@ -47,7 +48,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const eventWith = (fields: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", fields);
 
 describe("discord format", () => {
-  it.each(allFixtureEvents())("renders $name as one embed of the event's fields", ({ event }) => {
+  it.each(allFixtureEvents())("renders $name as one embed, its key fields first", ({ name, event }) => {
     const { message, embed, warnings } = render(event);
     expect(message.content).toBeUndefined();
     expect(message.allowed_mentions).toEqual({ parse: [] });
@@ -58,11 +59,13 @@ describe("discord format", () => {
     expect(embed.timestamp).toBe(event.time);
     expect(embed.author).toEqual({ name: event.source });
     expect(embed.footer).toEqual({ text: "Herald" });
-    const data = Object.entries(flattenObject(event.data)).map(([name, value]) => ({
+    const first = firstFieldsOf(name);
+    const data = otherDataFields(event, first).map(([name, value]) => ({
       name,
       value: valueText(value) || "—",
     }));
     const expected = [
+      ...first.map(({ label, value }) => ({ name: label, value, inline: true })),
       { name: "Severity", value: event.severity.toUpperCase(), inline: true },
       { name: "Type", value: event.type, inline: true },
       { name: "Event ID", value: event.id, inline: true },
@@ -86,6 +89,29 @@ describe("discord format", () => {
       "https://app.acme.example/api/upload",
     );
     expect(render(fixtureEvent("mailserver-auth-failed")).embed).not.toHaveProperty("url");
+  });
+
+  it("links the embed to link_template's link, and never to a javascript: link, which it names in a warning", () => {
+    const script = render(
+      eventWith({ data: { link: "javascript:alert(1)", links: [{ href: "https://a.example/" }] } }),
+    );
+    expect(script.embed.url).toBe("https://a.example/");
+    expect(script.warnings).toEqual(["data.link: left out, only http(s) links are shown, not javascript:"]);
+    const templated = render(fixtureEvent("wallarm-hit-sqli"), {
+      link_template: "https://my.wallarm.com/attacks/{data.id.0}",
+    });
+    expect(templated.embed.url).toBe("https://my.wallarm.com/attacks/hits_production_6396_202006_v_1");
+    expect(discordAnswer(templated.body).status).toBe(204);
+  });
+
+  it("shows pinned fields first, inline, before the event's", () => {
+    const { embed } = render(fixtureEvent("mailserver-auth-failed"), { fields: ["data.listener"] });
+    expect(embed.fields?.slice(0, 4)).toEqual([
+      { name: "listener", value: "imaps", inline: true },
+      { name: "Source IP", value: "198.51.100.23", inline: true },
+      { name: "User", value: "alice", inline: true },
+      { name: "Severity", value: "MEDIUM", inline: true },
+    ]);
   });
 
   it("escapes markdown, masked links and mentions in event values, keeping URLs clickable", () => {
@@ -278,5 +304,32 @@ describe("discord format", () => {
     );
     expect(() => render(event, {}, `{"embeds": [{"fields": {"a": 1} }]}`)).toThrow(/fields must be an array/);
     expect(() => render(event, {}, `{"content": "  "}`)).toThrow(/empty message/);
+  });
+});
+
+describe("discord format with limit_policy split", () => {
+  const data = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`field_${i}`, "v".repeat(60)]));
+  const event = eventWith({ severity: "critical", data });
+
+  it("pings in the first message only, and starts every other with the title, its severity and its part", () => {
+    const rendered = render(event, { limit_policy: "split", mention: ROLE, mention_severity: "high" });
+    const bodies = [rendered.body, ...(rendered.parts ?? [])];
+    expect(bodies.length).toBeGreaterThan(2);
+    for (const [index, body] of bodies.entries()) {
+      expect(discordAnswer(body).status).toBe(204);
+      const message = JSON.parse(body) as DiscordMessage;
+      expect(discordPings(body)).toEqual(index === 0 ? ["role:123456789012345678"] : []);
+      if (index > 0) expect(message.content).toBeUndefined();
+      const [first] = message.embeds ?? [];
+      expect(shown(first?.title)).toBe(event.title);
+      expect(first?.color).toBe(COLORS.critical);
+      expect(first?.footer?.text).toMatch(new RegExp(`CRITICAL · part ${index + 1} of ${bodies.length}$`));
+      for (const embed of message.embeds ?? []) expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(25);
+    }
+    expect(rendered.embed.footer?.text).toBe(`Herald · CRITICAL · part 1 of ${bodies.length}`);
+    const names = bodies.flatMap(
+      (body) => (JSON.parse(body) as DiscordMessage).embeds?.flatMap((embed) => embed.fields ?? []) ?? [],
+    );
+    expect(names.filter((field) => shown(field.name).startsWith("field_"))).toHaveLength(600);
   });
 });

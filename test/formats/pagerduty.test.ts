@@ -9,6 +9,7 @@ import {
 } from "../../src/formats/pagerduty";
 import { allFixtureEvents, fixtureEvent } from "../support/fixtures";
 import { expectCut, fixtureWith, renderWith } from "../support/render";
+import { firstFieldsOf } from "./contract/first-fields";
 import { pagerDutyAnswer, ROUTING_KEY } from "./contract/pagerduty";
 
 const TEMPLATE = readFileSync(join(import.meta.dirname, "..", "..", "templates", "pagerduty.hbs"), "utf8");
@@ -38,9 +39,9 @@ function render(event: HeraldEvent, options: Partial<PagerDutyOptions> = {}, sou
 }
 
 const SEVERITY = { info: "info", low: "warning", medium: "warning", high: "error", critical: "critical" };
-const LINKS: Record<string, string> = {
-  "wallarm-vulnerability": "https://my.wallarm.com/object/282157",
-  "pentest-critical-finding": "https://app.acme.example/api/upload",
+const LINKS: Record<string, { href: string; text: string }> = {
+  "wallarm-vulnerability": { href: "https://my.wallarm.com/object/282157", text: "Open in wallarm" },
+  "pentest-critical-finding": { href: "https://app.acme.example/api/upload", text: "Open app.acme.example" },
 };
 
 const eventWith = (fields: Partial<HeraldEvent>) => fixtureWith("website-defender-auto-ban", fields);
@@ -49,12 +50,18 @@ describe("pagerduty format", () => {
   it.each(allFixtureEvents())("renders $name as a trigger event of the event's fields", ({ name, event }) => {
     const { sent, warnings } = render(event);
     expect(warnings).toEqual([]);
+    // The same details as the data, the fields a responder needs first.
+    const first = firstFieldsOf(name).map(({ from }) => from);
+    expect(Object.keys(sent.payload.custom_details ?? {})).toEqual([
+      ...first,
+      ...Object.keys(event.data).filter((key) => !first.includes(key)),
+    ]);
     expect(sent).toEqual({
       routing_key: ROUTING_KEY,
       event_action: "trigger",
       dedup_key: event.id,
       client: "Herald",
-      ...(LINKS[name] && { links: [{ href: LINKS[name], text: "Event link" }] }),
+      ...(LINKS[name] && { links: [LINKS[name]] }),
       payload: {
         summary: event.title,
         source: event.source,
@@ -64,6 +71,37 @@ describe("pagerduty format", () => {
         custom_details: event.data,
       },
     });
+  });
+
+  it("puts pinned fields first in custom_details, then the key fields, names and values as they came", () => {
+    const { sent, body } = render(fixtureEvent("wallarm-hit-sqli"), {
+      fields: ["data.type", "data.point.1"],
+    });
+    expect(Object.keys(sent.payload.custom_details ?? {}).slice(0, 8)).toEqual([
+      "type",
+      "point",
+      "remote_addr4",
+      "remote_port",
+      "domain",
+      "path",
+      "method",
+      "block_status",
+    ]);
+    expect(sent.payload.custom_details).toEqual(fixtureEvent("wallarm-hit-sqli").data);
+    expect(pagerDutyAnswer(body).status).toBe(202);
+  });
+
+  it("sends every http(s) link, the link_template's first, and leaves out a javascript: link with a warning", () => {
+    const { sent, warnings, body } = render(
+      eventWith({ data: { link: "javascript:alert(1)", links: ["https://a.example/1"] } }),
+      { link_template: "https://defender.example/bans/{id}" },
+    );
+    expect(sent.links).toEqual([
+      { href: "https://defender.example/bans/wd-2026-02-20-000123", text: "Open in website-defender" },
+      { href: "https://a.example/1", text: "Open in website-defender" },
+    ]);
+    expect(warnings).toEqual(["data.link: left out, only http(s) links are shown, not javascript:"]);
+    expect(pagerDutyAnswer(body).status).toBe(202);
   });
 
   it.each(Object.entries(SEVERITY))("maps Herald's %s to PagerDuty's %s", (severity, expected) => {

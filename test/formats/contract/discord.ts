@@ -35,6 +35,11 @@ export const discordRow: ContractRow = {
       /Discord mention syntax/,
     ],
     [{ mention_severity: "urgent" }, ["mention_severity"], /"info"\|"low"\|"medium"\|"high"\|"critical"/],
+    [{ fields: ["data.a", "remote_addr4"] }, ["fields", 1], /path into the event/],
+    [{ fields: "data.a" }, ["fields"], /expected array/],
+    [{ link_template: "javascript:alert(1)//{data.x}" }, ["link_template"], /https:\/\//],
+    [{ link_template: "https://my.example{data.x}" }, ["link_template"], /host written out/],
+    [{ link_template: "https://my.example/{process.env}" }, ["link_template"], /not a path into the event/],
   ],
   receiverParses(body) {
     const answer = discordAnswer(body);
