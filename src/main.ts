@@ -1,112 +1,26 @@
 #!/usr/bin/env -S npx tsx
-import { parseArgs } from "node:util";
-import { type Config, ConfigError, loadConfig } from "./config";
-import { startGateway } from "./gateway";
-import { createJsonLogger } from "./logger";
+import {
+  CommandError,
+  helpHint,
+  parseCommandArgs,
+  USAGE_EXIT_CODE,
+  UsageError,
+  unknownCommand,
+  wantsHelp,
+} from "./cli/args";
+import { commandHelp, findCommand, generalHelp } from "./cli/commands";
+import { doctor } from "./cli/doctor";
+import { keys, migrate, parseKeysArgs, serve, WHEN_LOCKED } from "./cli/store-commands";
+import { ConfigError, loadConfig } from "./config";
 import { describeRenderError, renderCommand } from "./render-command";
 import { DataDirLockedError } from "./store/data-dir-lock";
-import { openStore, type Store, StoreOpenError } from "./store/db";
-import { createApiKey, hasAdminKey, listApiKeys, ROLES, type Role, revokeApiKey } from "./store/keys";
+import { StoreOpenError } from "./store/db";
 
-const USAGE = `Usage: herald <command>
-
-  serve                                  start the API and the delivery engine (npm start)
-  migrate                                apply database migrations and exit
-  keys create --role <${ROLES.join("|")}> --name <name>   print a new API key (shown once)
-  keys list                              list API keys (never the keys themselves)
-  keys revoke <id>                       revoke an API key
-  render --format <name> --event <file.json> [--template <file.hbs>] [--options '<json>'] [--url <url>]
-                                         print what a webhook would send (warnings on stderr)
-
-Settings come from the environment (see README): PORT, DATABASE_URL, HERALD_DATA_DIR, …
-With the embedded store (no DATABASE_URL), only one process may use the data directory at a
-time: stop the server before migrate or keys, or manage keys through its API (/api/v1/keys).`;
-
-/** What to do instead when another process holds the embedded store, by command. */
-const WHEN_LOCKED: Record<string, string> = {
-  serve:
-    "Stop it first, give this process its own HERALD_DATA_DIR, or run several processes on one PostgreSQL server (DATABASE_URL).",
-  migrate: "The running server applied every migration when it started; stop it first to run migrate alone.",
-  keys: "Manage keys through the running server's API instead (POST, GET or DELETE /api/v1/keys with an admin key), or stop it first.",
-};
-
-/** Opens the store, brings its schema up to date, runs `work`, and always closes it again. */
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.HERALD_DATA_DIR, poolSize: 2 });
+function render(args: string[]) {
+  // The flags first: a typo is a usage error (exit 2) whatever the configuration.
+  parseCommandArgs("render", args);
   try {
-    await store.migrate();
-    return await work(store);
-  } finally {
-    await store.close().catch(() => {});
-  }
-}
-
-async function serve(config: Config) {
-  const log = createJsonLogger();
-  const gateway = await startGateway(config, log);
-  if (!config.HERALD_ADMIN_TOKEN && !(await hasAdminKey(gateway.store.db))) {
-    // Without an admin key nothing can be managed: make one and show it once.
-    const { key } = await createApiKey(gateway.store.db, "admin", "first admin key");
-    process.stdout.write(`\nNo admin API key yet: created one (shown only now, keep it):\n\n  ${key}\n\n`);
-  }
-  log.info("herald is listening", {
-    address: gateway.boundAddress,
-    url: gateway.url,
-    store: gateway.store.kind,
-  });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down", { signal });
-    await gateway.stop();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-async function migrate(config: Config) {
-  const kind = await withStore(config, async (store) => store.kind);
-  process.stdout.write(`migrations applied (${kind})\n`);
-}
-
-async function keys(config: Config, args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { role: { type: "string" }, name: { type: "string" } },
-  });
-  const [action, id] = positionals;
-  await withStore(config, async (store) => {
-    if (action === "create") {
-      const role = values.role as Role;
-      if (!ROLES.includes(role) || !values.name) throw new UsageError("keys create needs --role and --name");
-      const { key, row } = await createApiKey(store.db, role, values.name);
-      process.stdout.write(`${key}\n`);
-      process.stderr.write(`created ${row.role} key "${row.name}" (id ${row.id}); it is not shown again\n`);
-    } else if (action === "list") {
-      for (const row of await listApiKeys(store.db)) {
-        process.stdout.write(`${row.id}  ${row.role.padEnd(6)}  ${row.prefix}…  ${row.name}\n`);
-      }
-    } else if (action === "revoke" && id) {
-      const result = await revokeApiKey(store.db, id, {
-        allowLastAdmin: config.HERALD_ADMIN_TOKEN !== undefined,
-      }).catch(() => "not_found" as const);
-      if (result === "not_found") throw new UsageError(`no API key ${id}`);
-      if (result === "last_admin") {
-        throw new CommandError(`${id} is the last admin key: create another admin key before revoking it`);
-      }
-      process.stdout.write(`revoked ${id}\n`);
-    } else {
-      throw new UsageError("keys takes create, list or revoke <id>");
-    }
-  });
-}
-
-function render(config: Config, args: string[]) {
-  try {
-    const { messages, warnings } = renderCommand(config, args);
+    const { messages, warnings } = renderCommand(loadConfig(), args);
     // One message per line (a split message's parts after it), as each is sent on its own.
     for (const message of messages) process.stdout.write(message.endsWith("\n") ? message : `${message}\n`);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -118,28 +32,43 @@ function render(config: Config, args: string[]) {
   }
 }
 
-class UsageError extends Error {}
-/** A command that could not do what it was asked; the message says why. */
-class CommandError extends Error {}
+/** `herald help [<command>]`, `herald --help`, `herald <command> --help`. */
+function help(topic: string | undefined) {
+  if (topic === undefined) return process.stdout.write(`${generalHelp()}\n`);
+  const command = findCommand(topic);
+  if (!command) throw unknownCommand(topic);
+  process.stdout.write(`${commandHelp(command)}\n`);
+}
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+  if (command === undefined || command === "--help" || command === "-h") return void help(undefined);
+  if (command === "help") {
+    if (rest.length > 1) throw new UsageError("help takes one command at most", "help");
+    return void help(rest[0]);
   }
+  if (command.startsWith("-")) throw new UsageError(`unknown flag ${command}: flags come after the command`);
+  if (!findCommand(command)) throw unknownCommand(command);
+  if (wantsHelp(rest)) return void help(command);
+  if (command === "render") return render(rest);
+  if (command === "doctor") {
+    // Lookups that timed out may still be pending: leave without waiting for them.
+    process.exit(await doctor(rest));
+  }
+  if (command === "keys") parseKeysArgs(rest);
+  else parseCommandArgs(command, rest);
   const config = loadConfig();
   if (command === "serve") return serve(config);
   if (command === "migrate") return migrate(config);
-  if (command === "keys") return keys(config, rest);
-  if (command === "render") return render(config, rest);
-  throw new UsageError(`unknown command "${command}"`);
+  return keys(config, rest);
 }
 
 const argv = process.argv.slice(2);
 main(argv).catch((error) => {
-  if (error instanceof UsageError) process.stderr.write(`herald: ${error.message}\n\n${USAGE}\n`);
-  else if (error instanceof DataDirLockedError) {
+  if (error instanceof UsageError) {
+    const where = error.command ? ` ${error.command}` : "";
+    process.stderr.write(`herald${where}: ${error.message}\n${helpHint(error.command)}\n`);
+  } else if (error instanceof DataDirLockedError) {
     process.stderr.write(`herald: ${error.message}.\n${WHEN_LOCKED[argv[0] ?? ""] ?? ""}\n`);
   } else if (
     error instanceof ConfigError ||
@@ -147,9 +76,10 @@ main(argv).catch((error) => {
     error instanceof CommandError
   ) {
     process.stderr.write(`herald: ${error.message}\n`);
-  } else
+  } else {
     process.stderr.write(
       `herald: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-  process.exit(error instanceof UsageError ? 64 : 1);
+  }
+  process.exit(error instanceof UsageError ? USAGE_EXIT_CODE : 1);
 });

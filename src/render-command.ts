@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseCommandArgs } from "./cli/args";
 import type { Config } from "./config";
 import { parseOrThrow, ValidationError } from "./errors";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
@@ -38,20 +38,12 @@ export function renderCommand(
   args: string[],
   now = new Date(),
 ): { messages: string[]; warnings: string[] } {
-  const { values } = parseArgs({
-    args,
-    options: {
-      format: { type: "string", default: "json" },
-      event: { type: "string" },
-      template: { type: "string" },
-      options: { type: "string", default: "{}" },
-      url: { type: "string", default: "https://render.invalid/" },
-    },
-  });
+  // Strict, with the defaults of `herald render --help`: an unknown flag is a UsageError (exit 2).
+  const { values } = parseCommandArgs("render", args);
   if (!values.event) throw new RenderUsageError("render needs --event <file.json>");
   let options: unknown;
   try {
-    options = JSON.parse(values.options);
+    options = JSON.parse(values.options ?? "{}");
   } catch (error) {
     throw new RenderUsageError(`--options is not JSON: ${(error as Error).message}`);
   }

@@ -1,19 +1,32 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { COMMANDS } from "../src/cli/commands";
+import { openStore } from "../src/store/db";
+import { insertWebhook } from "../src/store/webhooks";
 
 const ROOT = join(import.meta.dirname, "..");
 const run = promisify(execFile);
 
 /** `herald <args>` as a user runs it, against the embedded store in `dataDir`. */
-function herald(args: string[], dataDir: string) {
+function herald(args: string[], dataDir: string, env: Record<string, string> = {}) {
   return run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
     cwd: ROOT,
-    env: { ...process.env, HERALD_DATA_DIR: dataDir },
+    env: { ...process.env, HERALD_DATA_DIR: dataDir, HERALD_TEMPLATES_DIR: "", ...env },
   });
+}
+
+/** A failed `herald` run, as execFile rejects with it: exit code and output. */
+function failure(args: string[], dataDir: string, env: Record<string, string> = {}) {
+  return herald(args, dataDir, env).then(
+    (result) => {
+      throw new Error(`herald ${args.join(" ")} succeeded: ${result.stdout}`);
+    },
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
 }
 
 async function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
@@ -55,9 +68,10 @@ describe("the herald command", { timeout: 180_000 }, () => {
   });
 
   it("rejects a bad role with a usage message", async () => {
-    const failed = await herald(["keys", "create", "--role", "root", "--name", "x"], dataDir).catch((e) => e);
-    expect(failed.code).toBe(64);
-    expect(failed.stderr).toMatch(/needs --role and --name/);
+    const failed = await failure(["keys", "create", "--role", "root", "--name", "x"], dataDir);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/create needs --role <admin\|viewer\|ingest> and --name <name>/);
+    expect(failed.stderr).toContain("herald keys --help");
   });
 
   it("serves with a first admin key, answers health checks, and exits cleanly on SIGTERM", async () => {
@@ -95,7 +109,123 @@ describe("the herald command", { timeout: 180_000 }, () => {
   it("prints its help and exits when given no command", async () => {
     const { stdout } = await herald([], dataDir);
     expect(stdout).toMatch(/^Usage: herald <command>/);
-    expect(stdout).toContain("keys create");
+    expect(stdout).toContain("herald <command> --help");
+  });
+
+  it("lists every command, one line each, for --help, -h and help", async () => {
+    for (const args of [["--help"], ["-h"], ["help"]]) {
+      const { stdout } = await herald(args, dataDir);
+      for (const command of COMMANDS) {
+        expect(stdout).toMatch(
+          new RegExp(`^  ${command.name} +${command.summary.replace(/[()]/g, "\\$&")}$`, "m"),
+        );
+      }
+    }
+  });
+
+  it("prints a command's usage with every flag and an example", async () => {
+    const keys = (await herald(["keys", "--help"], dataDir)).stdout;
+    expect(keys).toMatch(/^Usage: herald keys create --role <admin\|viewer\|ingest> --name <name>/);
+    for (const flag of ["--role <admin|viewer|ingest>", "--name <name>", "-h, --help"])
+      expect(keys).toContain(flag);
+    expect(keys).toContain("herald keys create --role viewer --name ci");
+    const render = (await herald(["render", "--help"], dataDir)).stdout;
+    for (const flag of [
+      "--format <name>",
+      "--event <file.json>",
+      "--template <file.hbs>",
+      "--options <json>",
+      "--url <url>",
+    ]) {
+      expect(render).toContain(flag);
+    }
+    expect(render).toMatch(/Example:\n {2}herald render --format cef --event event\.json/);
+    expect((await herald(["help", "render"], dataDir)).stdout).toBe(render);
+  });
+
+  it("exits 2 on an unknown flag or command, with the closest one and where to get help", async () => {
+    const flag = await failure(["render", "--formt", "cef"], dataDir);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("unknown flag --formt; did you mean --format?");
+    expect(flag.stderr).toContain("herald render --help");
+    const command = await failure(["mgirate"], dataDir);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "mgirate"; did you mean migrate?');
+    expect(command.stderr).toContain("herald --help");
+    const action = await failure(["keys", "lsit"], dataDir);
+    expect(action.code).toBe(2);
+    expect(action.stderr).toContain('no action "lsit"; did you mean list?');
+    const setting = await failure(["serve", "--port", "9000"], dataDir);
+    expect(setting.code).toBe(2);
+    expect(setting.stderr).toContain("unknown flag --port; settings come from the environment: PORT=");
+  });
+
+  it("doctor: all ok on a fresh data directory, before and after migrate", async () => {
+    const fresh = await herald(["doctor"], join(dataDir, "data"));
+    expect(fresh.stdout).toMatch(/^ok {4}configuration: /m);
+    expect(fresh.stdout).toMatch(/^ok {4}egress: /m);
+    expect(fresh.stdout).toMatch(/^ok {4}templates: /m);
+    expect(fresh.stdout).toMatch(/^ok {4}database: no embedded store in .* yet/m);
+    expect(fresh.stdout).toContain("all checks passed");
+    await herald(["migrate"], dataDir);
+    const { stdout } = await herald(["doctor"], dataDir);
+    expect(stdout).toMatch(/^ok {4}database: the embedded store in .* answers$/m);
+    expect(stdout).toMatch(/^ok {4}migrations: all \d+ applied$/m);
+    expect(stdout).toMatch(/^ok {4}webhooks: none stored yet$/m);
+    expect(stdout).not.toMatch(/^(FAIL|warn)/m);
+  });
+
+  it("doctor: exits 1 naming a broken template and a webhook whose host does not resolve", async () => {
+    const templates = join(dataDir, "templates");
+    mkdirSync(templates);
+    writeFileSync(join(templates, "cef.hbs"), "CEF:0|{{#if}}");
+    writeFileSync(join(templates, "json.hbs"), '{"type": {{json type}} }');
+    writeFileSync(join(templates, "slak.hbs"), "{{title}}");
+    const store = openStore({ dataDir: join(dataDir, "data") });
+    await store.migrate();
+    const webhook = {
+      eventTypes: ["*"],
+      eventsPolicy: "exclude" as const,
+      minSeverity: "info",
+      format: "json",
+    };
+    const sending = {
+      method: "POST" as const,
+      headers: {},
+      timeoutMs: 5000,
+      connectTimeoutMs: 2000,
+      retryCount: 3,
+    };
+    for (const [name, url] of [
+      ["ops", "https://nowhere.invalid/hook"],
+      ["local", "http://127.0.0.1:9/hook"],
+    ] as const) {
+      await insertWebhook(store.db, {
+        ...webhook,
+        ...sending,
+        name,
+        url,
+        options: {},
+        destination: { kind: "http" },
+        isActive: true,
+      });
+    }
+    await store.close();
+
+    const failed = await failure(["doctor", "--timeout", "2000"], join(dataDir, "data"), {
+      HERALD_TEMPLATES_DIR: templates,
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/^FAIL {2}templates: .*cef\.hbs: .*\(line 1, column \d+\) → fix it/m);
+    expect(failed.stdout).toMatch(/^ok {4}templates: .*json\.hbs compiles for the json format$/m);
+    expect(failed.stdout).toMatch(
+      /^warn {2}templates: .*slak\.hbs: there is no format "slak".*did you mean slack\.hbs\?$/m,
+    );
+    expect(failed.stdout).toMatch(
+      /^FAIL {2}webhook "ops" \(.*\): https:\/\/nowhere\.invalid: host nowhere\.invalid /m,
+    );
+    expect(failed.stdout).toMatch(/^ok {4}webhook "local" .*\(127\.0\.0\.1\)$/m);
+    expect(failed.stdout).toContain("2 checks failed, 1 warning");
   });
 
   it("says which setting is wrong", async () => {
