@@ -10,11 +10,12 @@ import { eventRoutes } from "./api/events";
 import { formatRoutes } from "./api/formats";
 import { healthRoutes } from "./api/health";
 import { keyRoutes } from "./api/keys";
+import { metricsRoutes } from "./api/metrics";
 import { webhookRoutes } from "./api/webhooks";
 import { describeError } from "./errors";
 import type { Logger } from "./logger";
 
-/** The HTTP application: health checks, then the authenticated /api/v1 resources. */
+/** The HTTP application: health checks, /metrics (viewer key), then the authenticated /api/v1 resources. */
 export function createApp(deps: ApiDeps, log: Logger) {
   const app = new Hono<AppEnv>();
   app.onError((error, c) =>
@@ -22,7 +23,8 @@ export function createApp(deps: ApiDeps, log: Logger) {
   );
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.route("/", healthRoutes(deps.db));
+  app.route("/", healthRoutes(deps.db, deps.engine, deps.now));
+  app.route("/", metricsRoutes(deps));
 
   const api = new Hono<AppEnv>();
   // A body with a Content-Length over the limit is refused unread; one without is read only up

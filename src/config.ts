@@ -122,6 +122,10 @@ export const configSchema = z.object({
    * {"source_ip": ["my_src"], "user": ["principal"]}. The meanings are those of src/formats/key-fields.ts.
    */
   HERALD_FIELD_ALIASES: fieldAliases.default({}),
+  /** When set, GET /metrics without a key on this port too (a listener of its own); 0 picks a free port. */
+  HERALD_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The address the metrics listener binds to. */
+  HERALD_METRICS_HOST: z.string().default("127.0.0.1"),
   /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
   HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -1,13 +1,17 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { Registry } from "prom-client";
 import { createApp } from "./app";
 import { type Config, ConfigError } from "./config";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/engine";
 import { openSenders } from "./destinations/registry";
+import { describeError } from "./errors";
 import { DEFAULT_EVENT_CATALOG } from "./events/catalog";
 import { keyFieldTable } from "./formats/key-fields";
 import { FORMATS } from "./formats/registry";
 import type { Logger } from "./logger";
+import { createGatewayMetrics } from "./metrics";
+import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
@@ -17,6 +21,10 @@ export interface Gateway {
   url: string;
   /** The address and port the server is bound to, e.g. 0.0.0.0:8080. */
   boundAddress: string;
+  /** Where GET /metrics answers without a key, when HERALD_METRICS_PORT is set. */
+  metricsUrl: string | undefined;
+  /** This gateway's own prom-client registry. */
+  metricsRegistry: Registry;
   store: Store;
   engine: DeliveryEngine;
   /** Stops taking requests, lets deliveries in flight finish (or releases them), closes the store. */
@@ -45,6 +53,11 @@ export async function startGateway(
   }
 
   const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
+  const metrics = createGatewayMetrics(new Registry(), {
+    db: store.db,
+    catalog,
+    onError: (error) => log.error("metrics: could not read the queue", { error: describeError(error) }),
+  });
   const renderer = createRenderPool({
     workers: config.HERALD_RENDER_WORKERS,
     timeoutMs: config.HERALD_RENDER_TIMEOUT_MS,
@@ -73,14 +86,30 @@ export async function startGateway(
       },
     },
     log,
+    metrics.delivery,
   );
-  const app = createApp({ db: store.db, config, templates, renderer, engine, catalog, now }, log);
+  const app = createApp({ db: store.db, config, templates, renderer, engine, catalog, metrics, now }, log);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(started),
     );
   });
+  let metricsServer: MetricsServer | undefined;
+  if (config.HERALD_METRICS_PORT !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(
+        metrics.registry,
+        config.HERALD_METRICS_PORT,
+        config.HERALD_METRICS_HOST,
+      );
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([senders.closeAll(), renderer.close()]);
+      await store.close();
+      throw new ConfigError(`HERALD_METRICS_PORT: cannot listen: ${(error as Error).message}`);
+    }
+  }
   engine.start();
   const { address, port, family } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
@@ -88,12 +117,15 @@ export async function startGateway(
   return {
     url: `http://${host}:${port}`,
     boundAddress: family === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`,
+    metricsUrl: metricsServer?.url,
+    metricsRegistry: metrics.registry,
     store,
     engine,
     async stop() {
       // Stop claiming at once; requests under way (a test delivery) finish meanwhile.
       await Promise.all([
         new Promise<void>((resolve) => server.close(() => resolve())),
+        metricsServer?.close(),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
       ]);
       await Promise.all([senders.closeAll(), renderer.close()]);

@@ -93,7 +93,9 @@ describe("the herald command", { timeout: 180_000 }, () => {
       const key = /(hk_[A-Za-z0-9_-]{43})/.exec(output)?.[1];
       expect(key).toBeDefined();
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: "ready" });
+      expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toMatchObject({
+        status: "ready",
+      });
       const webhooks = await fetch(`http://127.0.0.1:${port}/api/v1/webhooks`, {
         headers: { authorization: `Bearer ${key}` },
       });

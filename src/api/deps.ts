@@ -1,6 +1,7 @@
 import type { Config } from "../config";
 import type { DeliveryEngine } from "../delivery/engine";
 import type { EventCatalog } from "../events/catalog";
+import type { GatewayMetrics } from "../metrics";
 import type { RenderPool } from "../rendering/pool";
 import type { Db } from "../store/db";
 import type { Role } from "../store/keys";
@@ -15,6 +16,8 @@ export interface ApiDeps {
   renderer: RenderPool;
   engine: DeliveryEngine;
   catalog: EventCatalog;
+  /** The gateway's registry (GET /metrics) and what records ingested events. */
+  metrics: GatewayMetrics;
   now: () => Date;
 }
 

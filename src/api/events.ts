@@ -37,10 +37,9 @@ export function eventRoutes(deps: ApiDeps) {
       if (unknown.length > 0) throw new ValidationError(unknown);
     }
     const receivedAt = deps.now();
-    const results = await ingestEvents(
-      deps.db,
-      incoming.map((event) => acceptEvent(event, receivedAt, () => crypto.randomUUID())),
-    );
+    const accepted = incoming.map((event) => acceptEvent(event, receivedAt, () => crypto.randomUUID()));
+    const results = await ingestEvents(deps.db, accepted);
+    deps.metrics.ingest.ingested(accepted.filter((_, index) => results[index]?.duplicate === false));
     if (results.some((result) => result.deliveriesQueued > 0)) deps.engine.wake();
     return c.json(
       {

@@ -1,24 +1,37 @@
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import type { DeliveryEngine } from "../delivery/engine";
 import { type Db, migrationsApplied } from "../store/db";
 
-/** /healthz: the process answers. /readyz: the database answers and every migration is applied. */
-export function healthRoutes(db: Db) {
+/**
+ * /healthz: the process answers. /readyz: the database answers, every migration is applied and
+ * the delivery engine is claiming work; 503 with the reason otherwise.
+ */
+export function healthRoutes(db: Db, engine: Pick<DeliveryEngine, "status">, now: () => Date) {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
+    const state = engine.status();
+    const engineAnswer = {
+      claiming: state.claiming,
+      last_claim_age_ms: state.lastClaimAt ? now().getTime() - state.lastClaimAt.getTime() : null,
+      last_claim_error: state.lastClaimError,
+    };
+    const unavailable = (reason: string) =>
+      c.json({ status: "unavailable", reason, engine: engineAnswer }, 503);
     try {
       await db.execute(sql`select 1`);
     } catch {
-      return c.json({ status: "unavailable", reason: "the database does not answer" }, 503);
+      return unavailable("the database does not answer");
     }
     if (!(await migrationsApplied(db))) {
-      return c.json(
-        { status: "unavailable", reason: "database migrations are not applied (run herald migrate)" },
-        503,
-      );
+      return unavailable("database migrations are not applied (run herald migrate)");
     }
-    return c.json({ status: "ready" });
+    if (!state.claiming) return unavailable("the delivery engine is not claiming work (stopped or stopping)");
+    if (state.lastClaimError) {
+      return unavailable(`the delivery engine cannot claim work: ${state.lastClaimError}`);
+    }
+    return c.json({ status: "ready", engine: engineAnswer });
   });
   return app;
 }

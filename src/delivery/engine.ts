@@ -1,6 +1,7 @@
 import { failure, type SendOutcome } from "../destinations/destination";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
+import { type DeliveryMetrics, noDeliveryMetrics } from "../metrics/delivery";
 import type { Db } from "../store/db";
 import { type AttemptRecord, claimDueDeliveries, type DeliveryJob, releaseDeliveries } from "../store/queue";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
@@ -27,6 +28,14 @@ export interface DeliveryEngine {
   deliverNow(job: DeliveryJob): Promise<AttemptRecord>;
   /** Stops claiming, lets in-flight deliveries finish for up to `graceMs`, releases the rest. */
   stop(graceMs: number): Promise<void>;
+  /** Whether it is claiming work, when it last did, and why its last claim failed if it did. */
+  status(): EngineStatus;
+}
+
+export interface EngineStatus {
+  claiming: boolean;
+  lastClaimAt: Date | null;
+  lastClaimError: string | null;
 }
 
 /**
@@ -66,10 +75,12 @@ export function createDeliveryEngine(
   deps: AttemptDeps,
   settings: EngineSettings,
   log: Logger,
+  metrics: DeliveryMetrics = noDeliveryMetrics(),
 ): DeliveryEngine {
   const recorder = createRecorder(db, {
     failureThreshold: settings.failureThreshold,
     maxBatch: 1000,
+    onWritten: metrics.recorded,
     onError: (error) =>
       log.error("could not record delivery attempts; retrying", { error: describeError(error) }),
   });
@@ -78,6 +89,8 @@ export function createDeliveryEngine(
   const slotFreed = createSignal();
   let running: Promise<void> | undefined;
   let stopping = false;
+  let lastClaimAt: Date | null = null;
+  let lastClaimError: string | null = null;
 
   function decide(job: DeliveryJob, outcome: SendOutcome): AttemptRecord {
     const step = job.isTest
@@ -114,21 +127,28 @@ export function createDeliveryEngine(
   /** Sends deliveries of one webhook as one request (one, unless its format batches) and records each. */
   async function deliver(jobs: DeliveryJob[]): Promise<AttemptRecord[]> {
     const fresh = jobs.filter((job) => !tooOld(job));
-    const records = jobs.filter(tooOld).map(discard);
+    const stale = jobs.filter(tooOld);
+    const records = stale.map(discard);
     const [first, ...rest] = fresh;
     if (first) {
       const outcome = await attemptDelivery([first, ...rest], deps).catch((error: unknown) =>
         // Whatever went wrong, the deliveries get an outcome: unrecorded ones would be claimed again forever.
         failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
       );
+      metrics.attempt(first.webhook.id, outcome.durationMs, outcome.statusCode);
       records.push(...fresh.map((job, index) => decide(job, outcomeOfEvent(outcome, index))));
     }
     await Promise.all(records.map((record) => recorder.record(record)));
+    const now = deps.now();
+    for (const [index, job] of [...stale, ...fresh].entries()) {
+      metrics.finished(job, records[index] as AttemptRecord, now);
+    }
     return records;
   }
 
   function launch(jobs: DeliveryJob[]) {
     for (const job of jobs) inFlight.set(job.deliveryId, job);
+    metrics.inFlight(jobs.length);
     deliver(jobs)
       .catch((error) =>
         log.error("delivery failed unexpectedly", {
@@ -138,6 +158,7 @@ export function createDeliveryEngine(
       )
       .finally(() => {
         for (const job of jobs) inFlight.delete(job.deliveryId);
+        metrics.inFlight(-jobs.length);
         slotFreed.fire();
       });
   }
@@ -173,9 +194,14 @@ export function createDeliveryEngine(
       }
       let jobs: DeliveryJob[];
       try {
+        const started = performance.now();
         jobs = await claimDueDeliveries(db, Math.min(room, settings.claimBatch), settings.leaseMs);
+        if (jobs.length > 0) metrics.claimed(jobs.length, (performance.now() - started) / 1000);
+        lastClaimAt = deps.now();
+        lastClaimError = null;
       } catch (error) {
-        log.error("could not claim deliveries", { error: describeError(error) });
+        lastClaimError = describeError(error);
+        log.error("could not claim deliveries", { error: lastClaimError });
         await workArrived.wait(settings.pollIntervalMs);
         continue;
       }
@@ -209,5 +235,6 @@ export function createDeliveryEngine(
       await recorder.flush();
       recorder.close();
     },
+    status: () => ({ claiming: running !== undefined && !stopping, lastClaimAt, lastClaimError }),
   };
 }

@@ -18,6 +18,8 @@ export interface RecorderOptions {
   /** The most records committed in one transaction. */
   maxBatch: number;
   onError: (error: unknown) => void;
+  /** A group was committed: its size and how long the write took. */
+  onWritten?: (size: number, seconds: number) => void;
 }
 
 interface Waiting {
@@ -48,11 +50,13 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   async function writeWithRetry(batch: Waiting[]) {
     for (let delayMs = 100; !closed; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
+        const started = performance.now();
         await recordAttempts(
           db,
           batch.map((item) => item.record),
           options.failureThreshold,
         );
+        options.onWritten?.(batch.length, (performance.now() - started) / 1000);
         for (const item of batch) item.done();
         return;
       } catch (error) {

@@ -1,0 +1,26 @@
+import { collectDefaultMetrics, type Registry } from "prom-client";
+import type { EventCatalog } from "../events/catalog";
+import type { Db } from "../store/db";
+import { createDeliveryMetrics, type DeliveryMetrics } from "./delivery";
+import { createIngestMetrics, type IngestMetrics } from "./ingest";
+import { registerQueueGauges } from "./queue";
+
+/** A gateway's metrics: its own registry (never prom-client's global one) and what records into it. */
+export interface GatewayMetrics {
+  registry: Registry;
+  delivery: DeliveryMetrics;
+  ingest: IngestMetrics;
+}
+
+export function createGatewayMetrics(
+  registry: Registry,
+  deps: { db: Db; catalog: EventCatalog; onError: (error: unknown) => void },
+): GatewayMetrics {
+  collectDefaultMetrics({ register: registry });
+  registerQueueGauges(registry, deps.db, deps.onError);
+  return {
+    registry,
+    delivery: createDeliveryMetrics(registry),
+    ingest: createIngestMetrics(registry, deps.catalog),
+  };
+}
