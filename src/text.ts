@@ -2,6 +2,11 @@
 
 const ELLIPSIS = "…";
 
+/** A text's length in characters (code points), as Slack, Discord and PagerDuty count them. */
+export function charCount(text: string): number {
+  return Array.from(text).length;
+}
+
 /** Cuts `text` to at most `max` characters (code points), ending with "…" when it was cut. */
 export function truncateChars(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -1,7 +1,7 @@
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
-import { truncateChars } from "../text";
-import { charCount, cleanText, cutEscaped, escapeDiscord, plainText } from "./discord-text";
+import { charCount, truncateChars } from "../text";
+import { cleanText, cutEscaped, escapeDiscord, plainText } from "./discord-text";
 import { FormatError, isObject, type JsonObject } from "./format";
 import type { EventLink } from "./links";
 

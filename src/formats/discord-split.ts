@@ -1,6 +1,6 @@
 import type { Severity } from "../events/severity";
+import { charCount } from "../text";
 import { cutSlot, LIMITS, TEXT_LIMITS, type TextSlot } from "./discord-embeds";
-import { charCount } from "./discord-text";
 import { isObject, type JsonObject } from "./format";
 import { fairCap, LABEL_RESERVE, partLabel } from "./limit-policy";
 import { capParts, layoutParts, partsLeftOut, type Unit } from "./split-layout";

@@ -60,8 +60,3 @@ export function cutEscaped(text: string, max: number): string {
   const backslashes = kept.length - kept.replace(/\\+$/, "").length;
   return backslashes % 2 === 1 ? `${kept.slice(0, -1)}…` : cut;
 }
-
-/** Characters as Discord counts them: code points. */
-export function charCount(text: string): number {
-  return Array.from(text).length;
-}

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { isAtLeast, severitySchema } from "../events/severity";
+import { charCount } from "../text";
 import { cutSlot, LIMITS, limitProblem, prepareEmbeds } from "./discord-embeds";
 import { splitEmbeds } from "./discord-split";
-import { charCount, cutEscaped, escapeDiscord } from "./discord-text";
+import { cutEscaped, escapeDiscord } from "./discord-text";
 import {
   type Format,
   FormatError,

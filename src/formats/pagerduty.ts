@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_SOURCE, type HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
-import { mostThatFit, truncateChars, valueText } from "../text";
+import { charCount, mostThatFit, truncateChars, valueText } from "../text";
 import {
   type Format,
   FormatError,
@@ -125,7 +125,7 @@ function triggerEvent(
   const summary = firstText([textOf(shaped.summary), event.title, event.type], "Herald event");
   const cutSummary = truncateChars(summary, LIMITS.summary);
   if (cutSummary !== summary) {
-    warnings.push(`payload.summary: cut from ${Array.from(summary).length} to ${LIMITS.summary} characters`);
+    warnings.push(`payload.summary: cut from ${charCount(summary)} to ${LIMITS.summary} characters`);
   }
   return {
     routing_key: options.routing_key,
@@ -153,7 +153,7 @@ function triggerEvent(
  * replaces the rest, so equal keys stay equal and different ones different.
  */
 function dedupKey(key: string, warnings: string[]): string {
-  const length = Array.from(key).length;
+  const length = charCount(key);
   if (length <= LIMITS.dedupKey) return key;
   const hash = createHash("sha256").update(key).digest("hex");
   const kept = Array.from(key)

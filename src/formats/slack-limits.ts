@@ -1,4 +1,4 @@
-import { truncateChars } from "../text";
+import { charCount, truncateChars } from "../text";
 import { isObject, type JsonObject } from "./format";
 import { fairCap, firstOf, rejected } from "./limit-policy";
 
@@ -112,10 +112,6 @@ function cutSlot({ holder, path, limit }: TextSlot, warnings: string[]): void {
 export function cutMrkdwn(text: string, max: number): string {
   const cut = truncateChars(text, max);
   return cut === text ? text : cut.replace(/&[a-z]{0,3}…$/, "…");
-}
-
-export function charCount(text: string): number {
-  return Array.from(text).length;
 }
 
 /**

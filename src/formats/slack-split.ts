@@ -1,9 +1,9 @@
+import { charCount } from "../text";
 import { isObject, type JsonObject, type Rendered } from "./format";
 import { fairCap, LABEL_RESERVE, partLabel } from "./limit-policy";
 import {
   BLOCK_TEXT_BUDGET,
   blockSlots,
-  charCount,
   contextBlock,
   cutMrkdwn,
   fitToSlack,

@@ -1,4 +1,4 @@
-import { mostThatFit, truncateChars } from "../text";
+import { charCount, mostThatFit, truncateChars } from "../text";
 import { FormatError, isObject, type JsonObject } from "./format";
 import { firstOf, rejected } from "./limit-policy";
 
@@ -96,7 +96,7 @@ export function cutTexts(node: unknown, cap: number, path = "", cuts: Cut[] = []
       if (typeof value === "string" && TEXT_KEYS.has(key)) {
         const cut = truncateChars(value, cap);
         if (cut === value) continue;
-        cuts.push({ holder: node, path: at, from: Array.from(value).length });
+        cuts.push({ holder: node, path: at, from: charCount(value) });
         node[key] = cut;
       } else {
         cutTexts(value, cap, at, cuts);

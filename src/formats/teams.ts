@@ -65,9 +65,6 @@ const SEVERITY_COLOR: Record<Severity, string> = {
   critical: "attention",
 };
 
-/** The event's first http(s) link in data, else "" (the `eventLink` helper). */
-export const eventLink = firstDataLink;
-
 /**
  * Container styles by severity, from card version 1.2 (attention, warning, good and accent came
  * then); earlier cards get "emphasis" and show the severity by the title's colour alone.
@@ -96,7 +93,7 @@ export const teamsFormat: Format<TeamsOptions> = {
     /** A Container's style for the severity: {{teamsStyle severity options.card_version}}. */
     teamsStyle: containerStyle,
     /** data.link, an entry of data.links, data.url or data.asset when it is an http(s) URL, else "". */
-    eventLink,
+    eventLink: firstDataLink,
   },
   render({ event, options, template, keyFields }) {
     const warnings: string[] = [];

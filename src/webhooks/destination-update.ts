@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { findDestination } from "../destinations/registry";
 import { ValidationError } from "../errors";
-import type { Format } from "../formats/format";
+import { type Format, isObject } from "../formats/format";
 import { inferKind, settingNames, TOP_LEVEL_SETTINGS, type WebhookDestination } from "./destination-input";
 
 interface StoredWebhook {
@@ -9,9 +9,6 @@ interface StoredWebhook {
   format: string;
   destination: WebhookDestination;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A partial update's changes with the webhook's destination worked out whole, as the input

@@ -1,14 +1,10 @@
+import { isObject, type JsonObject } from "../formats/format";
+
 // Secret settings (passwords, tokens, private keys, routing keys) are write-only: no answer of the
 // API holds them, and a webhook read from the API and sent back without them keeps them. Which
 // values are secret is declared by paths (["auth", "token"]), by each destination and format.
 
 export type SecretPath = readonly string[];
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The object at `path` inside `root`, if there is one. */
 function objectAt(root: unknown, path: readonly string[]): JsonObject | undefined {

@@ -9,6 +9,7 @@ import {
   value,
 } from "../support/prometheus";
 import { type Receiver, startReceiver } from "../support/receiver";
+import { subscribe } from "../support/subscriptions";
 
 describe.each(storeKinds())("GET /metrics on %s", (kind) => {
   let gateway: TestGateway;
@@ -33,13 +34,7 @@ describe.each(storeKinds())("GET /metrics on %s", (kind) => {
   }
 
   async function createWebhook(fields: Record<string, unknown> = {}) {
-    const { status, body } = await gateway.api("POST", "/api/v1/webhooks", {
-      name: "receiver",
-      url: receiver.url,
-      ...fields,
-    });
-    expect(status).toBe(201);
-    return body.id as string;
+    return (await subscribe(gateway, { url: receiver.url, ...fields })).id as string;
   }
 
   const events = (count: number, fields: (index: number) => Record<string, unknown>) =>

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SD_ID } from "./syslog-fitting";
+import { freeUdpAndTcpPort, readJsonLines, spawnSyslogNg, stopSyslogNg } from "./syslog-ng";
 
 // A syslog-ng that takes RFC 5424 over UDP with its own parser (flags(syslog-protocol), as
 // rsyslog's and syslog-ng's receivers are set up for RFC 5426) and writes, for every message, what
@@ -50,47 +50,15 @@ function config(port: number): string {
   ].join("\n");
 }
 
-/** A free UDP port on 127.0.0.1: bound, read, released. */
-async function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
 /** Starts syslog-ng in the foreground in a temporary directory; resolves once it parses a probe. */
 export async function startSyslogNgUdp(): Promise<SyslogNgUdp> {
   const dir = await mkdtemp(join(tmpdir(), "herald-syslog-ng-udp-"));
-  const port = await freeUdpPort();
+  const port = await freeUdpAndTcpPort();
   await writeFile(join(dir, "syslog-ng.conf"), config(port));
-  let stderr = "";
-  const child: ChildProcess = spawn(
-    "syslog-ng",
-    [
-      "-F",
-      "-e",
-      "-f",
-      "syslog-ng.conf",
-      "-R",
-      "syslog-ng.persist",
-      "-p",
-      "syslog-ng.pid",
-      "-c",
-      "syslog-ng.ctl",
-    ],
-    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const { child, stderr } = spawnSyslogNg(dir);
 
   async function messages(): Promise<UdpParsedMessage[]> {
-    const text = await readFile(join(dir, "udp.jsonl"), "utf8").catch(() => "");
-    return text
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as UdpParsedMessage);
+    return readJsonLines<UdpParsedMessage>(join(dir, "udp.jsonl"));
   }
 
   async function waitFor(
@@ -106,12 +74,7 @@ export async function startSyslogNgUdp(): Promise<SyslogNgUdp> {
   }
 
   async function cleanup(): Promise<void> {
-    if (child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      });
-    }
+    await stopSyslogNg(child);
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -120,13 +83,14 @@ export async function startSyslogNgUdp(): Promise<SyslogNgUdp> {
   try {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`syslog-ng exited (${child.exitCode}): ${stderr}`);
+      if (child.exitCode !== null) throw new Error(`syslog-ng exited (${child.exitCode}): ${stderr()}`);
       await new Promise<void>((resolve) =>
         probe.send("<134>1 - - herald-probe - probe -", port, "127.0.0.1", () => resolve()),
       );
       await new Promise((resolve) => setTimeout(resolve, 100));
       if ((await messages()).some((message) => message.PROGRAM === "herald-probe")) break;
-      if (Date.now() > deadline) throw new Error(`syslog-ng parsed no probe on udp port ${port}: ${stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(`syslog-ng parsed no probe on udp port ${port}: ${stderr()}`);
     }
   } catch (error) {
     await cleanup();

@@ -67,32 +67,14 @@ export async function startSyslogNg(certs: TestCerts): Promise<SyslogNg> {
   };
   await writeFile(join(dir, "syslog-ng.conf"), syslogNgConfig(ports, certs));
   let child: ChildProcess | null = null;
-  let stderr = "";
+  let readStderr = () => "";
 
   async function start(): Promise<void> {
-    stderr = "";
-    const started = spawn(
-      "syslog-ng",
-      [
-        "-F",
-        "-e",
-        "-f",
-        "syslog-ng.conf",
-        "-R",
-        "syslog-ng.persist",
-        "-p",
-        "syslog-ng.pid",
-        "-c",
-        "syslog-ng.ctl",
-      ],
-      { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
-    );
-    started.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+    const { child: started, stderr: stderrOf } = spawnSyslogNg(dir);
+    readStderr = stderrOf;
     child = started;
     const exited = new Promise<never>((_, reject) =>
-      started.once("exit", (code) => reject(new Error(`syslog-ng exited (${code}): ${stderr}`))),
+      started.once("exit", (code) => reject(new Error(`syslog-ng exited (${code}): ${readStderr()}`))),
     );
     exited.catch(() => {});
     const streamPorts = [ports.tcp, ports.tcpLf, ports.tls, ports.tlsClientCert];
@@ -102,19 +84,11 @@ export async function startSyslogNg(certs: TestCerts): Promise<SyslogNg> {
   async function stop(): Promise<void> {
     const running = child;
     child = null;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once("exit", () => resolve());
-      running.kill("SIGTERM");
-    });
+    await stopSyslogNg(running);
   }
 
   async function messages(listener: SyslogNgListener): Promise<ParsedMessage[]> {
-    const text = await readFile(join(dir, `${listener}.jsonl`), "utf8").catch(() => "");
-    return text
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => JSON.parse(line) as ParsedMessage);
+    return readJsonLines<ParsedMessage>(join(dir, `${listener}.jsonl`));
   }
 
   async function waitForMessage(
@@ -127,7 +101,7 @@ export async function startSyslogNg(certs: TestCerts): Promise<SyslogNg> {
       const found = (await messages(listener)).find(matches);
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`syslog-ng's ${listener} listener got no matching message; stderr: ${stderr}`);
+        throw new Error(`syslog-ng's ${listener} listener got no matching message; stderr: ${readStderr()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -185,7 +159,7 @@ function freeTcpPort(): Promise<number> {
 }
 
 /** A port free for UDP too (syslog-ng's UDP listener), chosen among free TCP ports. */
-async function freeUdpAndTcpPort(): Promise<number> {
+export async function freeUdpAndTcpPort(): Promise<number> {
   for (;;) {
     const port = await freeTcpPort();
     const free = await new Promise<boolean>((resolve) => {
@@ -212,4 +186,42 @@ async function waitForListener(port: number, timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** syslog-ng in the foreground in `dir`, with the syslog-ng.conf written there; stderr kept. */
+export function spawnSyslogNg(dir: string): { child: ChildProcess; stderr: () => string } {
+  const files = [
+    "-f",
+    "syslog-ng.conf",
+    "-R",
+    "syslog-ng.persist",
+    "-p",
+    "syslog-ng.pid",
+    "-c",
+    "syslog-ng.ctl",
+  ];
+  const child = spawn("syslog-ng", ["-F", "-e", ...files], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return { child, stderr: () => stderr };
+}
+
+/** Stops a syslog-ng started by spawnSyslogNg, unless it has exited already. */
+export async function stopSyslogNg(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** The JSON lines syslog-ng has written to `file` so far (none before it exists). */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as T);
 }

@@ -27,6 +27,24 @@ export interface ContractRow {
 /** Options, the path of the issue they must raise (as zod gives it), and its message. */
 export type RejectedOptions = [options: Record<string, unknown>, path: PropertyKey[], message: RegExp];
 
+/**
+ * What every human format (slack, teams, discord, pagerduty: src/formats/human.ts) refuses of its
+ * shared `fields` and `link_template` options, beside the `base` options the format needs.
+ */
+export function humanOptionRejections(base: Record<string, unknown> = {}): RejectedOptions[] {
+  return [
+    [{ ...base, fields: ["data.a", "remote_addr4"] }, ["fields", 1], /path into the event/],
+    [{ ...base, fields: "data.a" }, ["fields"], /expected array/],
+    [{ ...base, link_template: "javascript:alert(1)//{data.x}" }, ["link_template"], /https:\/\//],
+    [{ ...base, link_template: "https://my.example{data.x}" }, ["link_template"], /host written out/],
+    [
+      { ...base, link_template: "https://my.example/{process.env}" },
+      ["link_template"],
+      /not a path into the event/,
+    ],
+  ];
+}
+
 /** One event as the receiver found it in a body. */
 export interface Found {
   /** The event's id where the format puts it; null when the format sends none. */
