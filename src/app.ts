@@ -5,26 +5,39 @@ import { authenticate } from "./api/auth";
 import { deliveryRoutes } from "./api/deliveries";
 import type { ApiDeps, AppEnv } from "./api/deps";
 import { destinationRoutes } from "./api/destinations";
+import { docsRoutes } from "./api/docs";
 import { errorBody, handleError } from "./api/error-answers";
 import { eventRoutes } from "./api/events";
 import { formatRoutes } from "./api/formats";
 import { healthRoutes } from "./api/health";
 import { keyRoutes } from "./api/keys";
 import { metricsRoutes } from "./api/metrics";
+import { openApiRoutes } from "./api/openapi/document";
+import { requestLog } from "./api/request-log";
 import { webhookRoutes } from "./api/webhooks";
 import { describeError } from "./errors";
 import type { Logger } from "./logger";
 
-/** The HTTP application: health checks, /metrics (viewer key), then the authenticated /api/v1 resources. */
+/**
+ * The HTTP application: health checks, /metrics (viewer key), the API reference (/docs and
+ * /api/v1/openapi.json, public), then the authenticated /api/v1 resources.
+ */
 export function createApp(deps: ApiDeps, log: Logger) {
   const app = new Hono<AppEnv>();
   app.onError((error, c) =>
-    handleError(error, c, (message, cause) => log.error(message, { error: describeError(cause) })),
+    handleError(error, c, (message, cause) =>
+      log.error(message, { request_id: c.get("requestId"), error: describeError(cause) }),
+    ),
   );
+  // First: every request, whatever answers it, gets an id and one log line.
+  app.use(requestLog(log));
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.route("/", healthRoutes(deps.db, deps.engine, deps.now));
   app.route("/", metricsRoutes(deps));
+  // Before /api/v1's key check, which it is answered ahead of: the API's description is public.
+  app.route("/", openApiRoutes(app));
+  app.route("/", docsRoutes());
 
   const api = new Hono<AppEnv>();
   // A body with a Content-Length over the limit is refused unread; one without is read only up

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { fieldAliasesSchema } from "./formats/key-fields";
+import { LOG_LEVELS } from "./logger";
 
 const flag = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
@@ -67,6 +68,8 @@ export const configSchema = z.object({
   HERALD_TEMPLATES_DIR: z.string().optional(),
   /** Extra event types for the catalog: {"type": "description"}. */
   HERALD_EVENT_TYPES: jsonObject.default({}),
+  /** A YAML file declaring webhooks, event types and API keys, applied at start (herald config apply). */
+  HERALD_CONFIG: z.string().optional(),
   /** Reject events whose type is not in the catalog (422) instead of passing them to wildcard subscribers. */
   HERALD_STRICT_EVENT_TYPES: flag.default(false),
   /** Deliveries in flight at once in this process. */
@@ -128,6 +131,12 @@ export const configSchema = z.object({
   HERALD_METRICS_HOST: z.string().default("127.0.0.1"),
   /** On SIGTERM, how long in-flight deliveries may take to finish before they are released. */
   HERALD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** The least severe log lines written (one JSON object per line on stderr); any case. */
+  HERALD_LOG_LEVEL: z
+    .string()
+    .transform((level) => level.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }))
+    .default("info"),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -34,6 +34,11 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
+/** The request clashes with the state of what it names (a webhook managed by a config file): 409. */
+export class ConflictError extends Error {
+  override name = "ConflictError";
+}
+
 /**
  * An error as it may be logged: its message, or for a failed database query the database's own
  * message and code. Never the query error's text, which lists every bound parameter (secrets too).

@@ -3,6 +3,7 @@ import { serve } from "@hono/node-server";
 import { Registry } from "prom-client";
 import { createApp } from "./app";
 import { type Config, ConfigError } from "./config";
+import { applyConfigAtStart, readConfigAtStart } from "./config-file/at-start";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/engine";
 import { openSenders } from "./destinations/registry";
 import { describeError } from "./errors";
@@ -39,6 +40,7 @@ export async function startGateway(
 ): Promise<Gateway> {
   const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
   checkDefaultTemplates(templates);
+  const configFile = readConfigAtStart(config, process.env);
   const store = openStore({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.HERALD_DATA_DIR,
@@ -52,7 +54,7 @@ export async function startGateway(
     throw error;
   }
 
-  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES };
+  const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES, ...configFile?.top.event_types };
   const metrics = createGatewayMetrics(new Registry(), {
     db: store.db,
     catalog,
@@ -66,6 +68,15 @@ export async function startGateway(
     catalog,
     keyFields: keyFieldTable(config.HERALD_FIELD_ALIASES),
   });
+  if (configFile) {
+    const allowNoAdmin = config.HERALD_ADMIN_TOKEN !== undefined;
+    await applyConfigAtStart(configFile, { db: store.db, renderer, now, allowNoAdmin }, log).catch(
+      async (error) => {
+        await Promise.all([renderer.close(), store.close().catch(() => {})]);
+        throw error;
+      },
+    );
+  }
   const senders = openSenders({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
   });
@@ -85,10 +96,14 @@ export async function startGateway(
         jitter: 0.2,
       },
     },
-    log,
+    log.child({ component: "delivery" }),
     metrics.delivery,
   );
-  const app = createApp({ db: store.db, config, templates, renderer, engine, catalog, metrics, now }, log);
+  const httpLog = log.child({ component: "http" });
+  const app = createApp(
+    { db: store.db, config, templates, renderer, engine, catalog, metrics, now },
+    httpLog,
+  );
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () =>
@@ -102,6 +117,7 @@ export async function startGateway(
         metrics.registry,
         config.HERALD_METRICS_PORT,
         config.HERALD_METRICS_HOST,
+        httpLog,
       );
     } catch (error) {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import {
   wantsHelp,
 } from "./cli/args";
 import { commandHelp, findCommand, generalHelp } from "./cli/commands";
+import { configCommand } from "./cli/config-commands";
 import { doctor } from "./cli/doctor";
 import { keys, migrate, parseKeysArgs, serve, WHEN_LOCKED } from "./cli/store-commands";
 import { ConfigError, loadConfig } from "./config";
@@ -55,6 +56,7 @@ async function main(argv: string[]) {
     // Lookups that timed out may still be pending: leave without waiting for them.
     process.exit(await doctor(rest));
   }
+  if (command === "config") return configCommand(rest, process.env);
   if (command === "keys") parseKeysArgs(rest);
   else parseCommandArgs(command, rest);
   const config = loadConfig();

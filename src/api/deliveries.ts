@@ -1,13 +1,55 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
 import { type DeliveryView, getDelivery } from "../store/history";
 import { retryDeliveryNow } from "../store/queue";
+import { DELIVERY_STATUSES } from "../store/schema";
 import { getWebhook } from "../store/webhooks";
-import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
+import { conflict, errors } from "./openapi/components";
+import { access, idParameter, jsonAnswer } from "./openapi/describe";
 import { findOr404 } from "./request";
 
-export function deliveryToWire(row: DeliveryView) {
+const timestamp = z.iso.datetime();
+
+/** A delivery as the API shows it: one event to one webhook, in its latest state. */
+export const deliveryWireSchema = z
+  .strictObject({
+    id: z.uuid(),
+    webhook_id: z.uuid(),
+    event_id: z.string(),
+    event_type: z.string(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempt: z.number().int().meta({ description: "Attempts made so far" }),
+    status_code: z.number().int().nullable().meta({ description: "The receiver's last HTTP status" }),
+    success: z.boolean().nullable(),
+    error: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+    response_excerpt: z
+      .string()
+      .nullable()
+      .meta({ description: "The first KiB of the receiver's last answer" }),
+    warnings: z.array(z.string()).meta({ description: "What a format or transport had to cut or change" }),
+    is_test: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+    next_attempt_at: timestamp.nullable().meta({ description: "While pending or retrying: when it is due" }),
+  })
+  .meta({ id: "Delivery" });
+
+const attemptWireSchema = z.strictObject({
+  attempt: z.number().int(),
+  status_code: z.number().int().nullable(),
+  success: z.boolean(),
+  error: z.string().nullable(),
+  duration_ms: z.number().int(),
+  response_excerpt: z.string().nullable(),
+  created_at: timestamp,
+});
+
+const deliveryWithAttemptsSchema = deliveryWireSchema.extend({ attempts: z.array(attemptWireSchema) });
+
+export function deliveryToWire(row: DeliveryView): z.infer<typeof deliveryWireSchema> {
   const waiting = row.status === "pending" || row.status === "retrying";
   return {
     id: row.id,
@@ -34,10 +76,20 @@ export function deliveryRoutes(deps: ApiDeps) {
 
   const deliveryOr404 = (id: string) => findOr404("delivery", id, (key) => getDelivery(deps.db, key));
 
+  const describeGet = access(["viewer"], {
+    tags: ["Deliveries"],
+    summary: "Read a delivery with every attempt",
+    parameters: [idParameter("delivery")],
+    responses: {
+      200: jsonAnswer("The delivery and its attempts, oldest first", deliveryWithAttemptsSchema),
+      ...errors(404),
+    },
+  });
+
   /** One delivery with every attempt behind it. */
-  app.get("/deliveries/:id", allow("viewer"), async (c) => {
+  app.get("/deliveries/:id", describeGet, async (c) => {
     const { attempts, ...delivery } = await deliveryOr404(c.req.param("id"));
-    return c.json({
+    const answer: z.infer<typeof deliveryWithAttemptsSchema> = {
       ...deliveryToWire(delivery),
       attempts: attempts.map((attempt) => ({
         attempt: attempt.attempt,
@@ -48,11 +100,24 @@ export function deliveryRoutes(deps: ApiDeps) {
         response_excerpt: attempt.responseExcerpt,
         created_at: attempt.createdAt.toISOString(),
       })),
-    });
+    };
+    return c.json(answer);
+  });
+
+  const describeRetry = access([], {
+    tags: ["Deliveries"],
+    summary: "Deliver again now",
+    description: "Whatever the delivery's state, under the same webhook-id.",
+    parameters: [idParameter("delivery")],
+    responses: {
+      202: jsonAnswer("Queued to be sent at once", deliveryWireSchema),
+      ...errors(404),
+      ...conflict("The webhook is inactive: set is_active to true first."),
+    },
   });
 
   /** Delivers again now, whatever the delivery's state, under the same webhook-id. */
-  app.post("/deliveries/:id/retry", allow(), async (c) => {
+  app.post("/deliveries/:id/retry", describeRetry, async (c) => {
     const delivery = await deliveryOr404(c.req.param("id"));
     const webhook = await getWebhook(deps.db, delivery.webhookId);
     if (!webhook?.isActive) {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { NotFoundError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: code, message, ...extra };
@@ -27,6 +27,7 @@ export function handleError(
     return c.json(errorBody("validation_failed", error.message, { issues: error.issues }), 422);
   }
   if (error instanceof NotFoundError) return c.json(errorBody("not_found", error.message), 404);
+  if (error instanceof ConflictError) return c.json(errorBody("conflict", error.message), 409);
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return c.json(errorBody(CODES[status] ?? "error", error.message), status);

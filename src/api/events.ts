@@ -1,10 +1,13 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
 import { ValidationError } from "../errors";
-import { acceptEvent, parseIncomingBatch } from "../events/event";
+import { acceptEvent, incomingEventSchema, MAX_EVENTS_PER_POST, parseIncomingBatch } from "../events/event";
 import { ingestEvents } from "../store/ingest";
-import { allow } from "./auth";
 import type { ApiDeps, AppEnv } from "./deps";
+import { errors } from "./openapi/components";
+import { access, jsonAnswer, jsonBody, LIMIT_PARAMETER } from "./openapi/describe";
+import { eventExamples } from "./openapi/examples";
 import { listLimit, readJson } from "./request";
 
 const JSON_CONTENT_TYPES = [
@@ -13,11 +16,51 @@ const JSON_CONTENT_TYPES = [
   "application/cloudevents-batch+json",
 ];
 
+/** An event's fields as a producer posts them (within Herald's limits, src/events/limits.ts). */
+export const eventSchema = incomingEventSchema.out.meta({
+  id: "Event",
+  description:
+    "A security event. Field names follow CloudEvents (a structured-mode CloudEvent fits); `severity` and `title` are Herald's. `id` is the idempotency key, with `source`.",
+});
+
+const ingestBodySchema = z.union([eventSchema, z.array(eventSchema).min(1).max(MAX_EVENTS_PER_POST)]);
+
+const ingestAnswerSchema = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      id: z.string().meta({ description: "The event's id: as posted, or a new UUID" }),
+      type: z.string(),
+      duplicate: z
+        .boolean()
+        .meta({ description: "This source and id were stored before: nothing is sent again" }),
+      deliveries_queued: z.number().int(),
+    }),
+  ),
+});
+
+const eventTypesAnswerSchema = z.strictObject({
+  data: z.array(z.strictObject({ type: z.string(), description: z.string() })),
+});
+
 export function eventRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
 
+  const describeIngest = access(["ingest"], {
+    tags: ["Events"],
+    summary: "Post one event or a batch",
+    description: `One event or an array of 1 to ${MAX_EVENTS_PER_POST}, as application/json, application/cloudevents+json or application/cloudevents-batch+json. Answered 202 only once the events and their deliveries are stored. With HERALD_STRICT_EVENT_TYPES, a type outside the catalog is refused (422).`,
+    requestBody: jsonBody(ingestBodySchema, { examples: eventExamples(), mediaTypes: JSON_CONTENT_TYPES }),
+    responses: {
+      202: jsonAnswer(
+        "Stored, each event with the deliveries queued for it, in the order posted",
+        ingestAnswerSchema,
+      ),
+      ...errors(400, 413, 415, 422),
+    },
+  });
+
   /** One event or an array; answered 202 only once the events and their deliveries are committed. */
-  app.post("/events", allow("ingest"), async (c) => {
+  app.post("/events", describeIngest, async (c) => {
     const contentType = (c.req.header("content-type") ?? "application/json")
       .split(";")[0]
       ?.trim()
@@ -41,23 +84,32 @@ export function eventRoutes(deps: ApiDeps) {
     const results = await ingestEvents(deps.db, accepted);
     deps.metrics.ingest.ingested(accepted.filter((_, index) => results[index]?.duplicate === false));
     if (results.some((result) => result.deliveriesQueued > 0)) deps.engine.wake();
-    return c.json(
-      {
-        data: results.map((result) => ({
-          id: result.id,
-          type: result.type,
-          duplicate: result.duplicate,
-          deliveries_queued: result.deliveriesQueued,
-        })),
-      },
-      202,
-    );
+    const answer: z.infer<typeof ingestAnswerSchema> = {
+      data: results.map((result) => ({
+        id: result.id,
+        type: result.type,
+        duplicate: result.duplicate,
+        deliveries_queued: result.deliveriesQueued,
+      })),
+    };
+    return c.json(answer, 202);
+  });
+
+  const describeTypes = access(["viewer"], {
+    tags: ["Events"],
+    summary: "List the event type catalog",
+    description: "The built-in event types and those added by HERALD_EVENT_TYPES, each with its description.",
+    parameters: [LIMIT_PARAMETER],
+    responses: { 200: jsonAnswer("The event types", eventTypesAnswerSchema), ...errors(422) },
   });
 
   /** The catalog is configuration held in memory, so the limit applies here rather than in SQL. */
-  app.get("/webhooks/events/types", allow("viewer"), (c) => {
+  app.get("/webhooks/events/types", describeTypes, (c) => {
     const types = Object.entries(deps.catalog).slice(0, listLimit(c));
-    return c.json({ data: types.map(([type, description]) => ({ type, description })) });
+    const answer: z.infer<typeof eventTypesAnswerSchema> = {
+      data: types.map(([type, description]) => ({ type, description })),
+    };
+    return c.json(answer);
   });
 
   return app;

@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { refuseManagedChange } from "../config-file/managed";
 import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { severitySchema } from "../events/severity";
 import { findFormat } from "../formats/registry";
 import { listDeliveries } from "../store/history";
 import { createTestDelivery } from "../store/queue";
+import { DELIVERY_STATUSES } from "../store/schema";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
 import { mergeDestinationChanges } from "../webhooks/destination-update";
 import {
@@ -16,10 +18,15 @@ import {
   webhookInputSchema,
 } from "../webhooks/schema";
 import { keepWriteOnlyValues, rowToWire, withSecretOptionsMasked } from "../webhooks/wire";
-import { allow, isAdmin } from "./auth";
-import { deliveryToWire } from "./deliveries";
+import { webhookWireSchema } from "../webhooks/wire-schema";
+import { isAdmin } from "./auth";
+import { deliveryToWire, deliveryWireSchema } from "./deliveries";
 import type { ApiDeps, AppEnv } from "./deps";
-import { previewAnswer } from "./formats";
+import { eventSchema } from "./events";
+import { previewAnswer, previewAnswerSchema } from "./formats";
+import { conflict, errors } from "./openapi/components";
+import { access, idParameter, jsonAnswer, jsonBody, LIMIT_PARAMETER } from "./openapi/describe";
+import { FIXTURE_EVENTS, WEBHOOK_EXAMPLES } from "./openapi/examples";
 import { findOr404, listLimit, readJson } from "./request";
 
 const testRequestSchema = z.strictObject({
@@ -28,6 +35,31 @@ const testRequestSchema = z.strictObject({
   severity: severitySchema.default("info"),
   title: z.string().max(4096).optional(),
 });
+
+const testAnswerSchema = z.strictObject({
+  delivery_id: z.uuid(),
+  event_id: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  success: z.boolean(),
+  status_code: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  error: z.string().nullable(),
+  response_excerpt: z.string().nullable(),
+  warnings: z.array(z.string()),
+});
+
+/** The schema the handlers parse a webhook with, named for the OpenAPI document. */
+const webhookInput = webhookInputSchema.meta({
+  id: "WebhookInput",
+  description: "A webhook as an operator writes it: every field but `name` and `url` has a default.",
+});
+
+const webhookList = z.strictObject({ data: z.array(webhookWireSchema) });
+const webhookAnswer = (description: string) => jsonAnswer(description, webhookWireSchema);
+const tags = ["Webhooks"];
+const MANAGED_CONFLICT = conflict(
+  "The webhook is declared in a config file (`managed_by`): change it there and run herald config apply. Only `is_active` may be switched alone through the API.",
+);
 
 function withoutReadOnlyFields(body: unknown): unknown {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
@@ -47,31 +79,65 @@ export function webhookRoutes(deps: ApiDeps) {
     return inputToRow(input);
   }
 
-  app.get("/webhooks", allow("viewer"), async (c) => {
+  const describeList = access(["viewer"], {
+    tags,
+    summary: "List webhooks",
+    description: "Newest first. A viewer sees no secret, and URLs and header values masked.",
+    parameters: [LIMIT_PARAMETER],
+    responses: { 200: jsonAnswer("The webhooks", webhookList), ...errors(422) },
+  });
+  app.get("/webhooks", describeList, async (c) => {
     const rows = await listWebhooks(deps.db, listLimit(c));
     return c.json({ data: rows.map((row) => rowToWire(row, { forAdmin: isAdmin(c) })) });
   });
 
-  app.post("/webhooks", allow(), async (c) => {
-    const input = parseOrThrow(webhookInputSchema, withoutReadOnlyFields(await readJson(c)));
+  const describeCreate = access([], {
+    tags,
+    summary: "Create a webhook",
+    description:
+      "The whole definition is checked (format options, destination settings, the template against a sample of each subscribed type); fields a GET answers and a client cannot set (`id`, `has_secret`, …) are ignored.",
+    requestBody: jsonBody(webhookInput, { examples: WEBHOOK_EXAMPLES }),
+    responses: { 201: webhookAnswer("Created"), ...errors(400, 413, 422) },
+  });
+  app.post("/webhooks", describeCreate, async (c) => {
+    const input = parseOrThrow(webhookInput, withoutReadOnlyFields(await readJson(c)));
     const row = await insertWebhook(deps.db, await checked(input));
     return c.json(rowToWire(row, { forAdmin: true }), 201);
   });
 
-  app.get("/webhooks/:id", allow("viewer"), async (c) => {
+  const describeGet = access(["viewer"], {
+    tags,
+    summary: "Read a webhook",
+    parameters: [idParameter("webhook")],
+    responses: { 200: webhookAnswer("The webhook"), ...errors(404) },
+  });
+  app.get("/webhooks/:id", describeGet, async (c) => {
     return c.json(rowToWire(await webhookOr404(c.req.param("id")), { forAdmin: isAdmin(c) }));
   });
 
+  const describeUpdate = access([], {
+    tags,
+    summary: "Change a webhook",
+    description:
+      "The fields sent replace the stored ones, the rest stay; a secret left out (as a GET answers) keeps its stored value. The result is checked whole, as for POST /webhooks.",
+    parameters: [idParameter("webhook")],
+    requestBody: jsonBody(webhookInputSchema.in.partial(), {
+      description: "The fields to change",
+      update: true,
+    }),
+    responses: { 200: webhookAnswer("Changed"), ...errors(400, 404, 413, 422), ...MANAGED_CONFLICT },
+  });
   /** Partial update: the fields sent replace the stored ones; the result is validated whole. */
-  app.put("/webhooks/:id", allow(), async (c) => {
+  app.put("/webhooks/:id", describeUpdate, async (c) => {
     const existing = await webhookOr404(c.req.param("id"));
     const patch = withoutReadOnlyFields(await readJson(c));
     if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
       throw new ValidationError([{ path: "", message: "must be a JSON object of the fields to change" }]);
     }
+    refuseManagedChange(existing, patch as Record<string, unknown>);
     const stored = rowToInput(existing);
     const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
-    const input = parseOrThrow(webhookInputSchema, {
+    const input = parseOrThrow(webhookInput, {
       ...stored,
       ...mergeDestinationChanges(stored, changes, findFormat),
     });
@@ -89,15 +155,46 @@ export function webhookRoutes(deps: ApiDeps) {
     return c.json(rowToWire(row, { forAdmin: true }));
   });
 
-  app.delete("/webhooks/:id", allow(), async (c) => {
+  const describeDelete = access([], {
+    tags,
+    summary: "Delete a webhook",
+    description: "Its deliveries and their history go with it.",
+    parameters: [idParameter("webhook")],
+    responses: { 204: { description: "Deleted" }, ...errors(404), ...MANAGED_CONFLICT },
+  });
+  app.delete("/webhooks/:id", describeDelete, async (c) => {
+    refuseManagedChange(await webhookOr404(c.req.param("id")));
     await findOr404("webhook", c.req.param("id"), async (id) =>
       (await deleteWebhook(deps.db, id)) ? id : undefined,
     );
     return c.body(null, 204);
   });
 
+  const describeTest = access([], {
+    tags,
+    summary: "Send a test event now",
+    description: "Even to an inactive webhook; recorded as a test delivery. The body may be left out.",
+    parameters: [idParameter("webhook")],
+    requestBody: jsonBody(testRequestSchema, {
+      required: false,
+      examples: {
+        fixture: {
+          summary: "The data of a fixture event",
+          value: {
+            event_type: "auto_ban",
+            severity: "high",
+            payload: FIXTURE_EVENTS["website-defender-auto-ban"].data,
+          },
+        },
+      },
+    }),
+    responses: {
+      200: jsonAnswer("What the receiver said (a failure is answered 200 too)", testAnswerSchema),
+      ...errors(400, 404, 413, 422),
+    },
+  });
   /** Sends a test event at once (even to an inactive webhook), records it, and says what the receiver said. */
-  app.post("/webhooks/:id/test", allow(), async (c) => {
+  app.post("/webhooks/:id/test", describeTest, async (c) => {
     const webhook = await webhookOr404(c.req.param("id"));
     const request = parseOrThrow(testRequestSchema, await readJson(c, { optional: true }));
     const event = acceptEvent(
@@ -113,7 +210,7 @@ export function webhookRoutes(deps: ApiDeps) {
     );
     const job = await createTestDelivery(deps.db, webhook, event, deps.config.HERALD_LEASE_MS);
     const record = await deps.engine.deliverNow(job);
-    return c.json({
+    return c.json<z.infer<typeof testAnswerSchema>>({
       delivery_id: record.deliveryId,
       event_id: event.id,
       status: record.status,
@@ -126,8 +223,22 @@ export function webhookRoutes(deps: ApiDeps) {
     });
   });
 
+  const describePreview = access(["viewer"], {
+    tags,
+    summary: "Preview what a webhook would send",
+    description:
+      "For the event in the body, or with no body a sample of its first subscribed type; nothing is sent. Secret option values are masked.",
+    parameters: [idParameter("webhook")],
+    requestBody: jsonBody(eventSchema, {
+      required: false,
+      examples: {
+        fixture: { summary: "A fixture event", value: FIXTURE_EVENTS["pentest-critical-finding"] },
+      },
+    }),
+    responses: { 200: jsonAnswer("What would be sent", previewAnswerSchema), ...errors(400, 404, 413, 422) },
+  });
   /** What the webhook would send for the event in the body (or a sample), without sending it. */
-  app.post("/webhooks/:id/preview", allow("viewer"), async (c) => {
+  app.post("/webhooks/:id/preview", describePreview, async (c) => {
     const webhook = await webhookOr404(c.req.param("id"));
     const body = await readJson(c, { optional: true });
     const event = body && typeof body === "object" && Object.keys(body).length > 0 ? body : undefined;
@@ -137,7 +248,17 @@ export function webhookRoutes(deps: ApiDeps) {
     return c.json({ ...answer, body: masked(answer.body), parts: answer.parts.map(masked) });
   });
 
-  app.get("/webhooks/:id/deliveries", allow("viewer"), async (c) => {
+  const describeDeliveries = access(["viewer"], {
+    tags,
+    summary: "List a webhook's deliveries",
+    description: "Newest first.",
+    parameters: [idParameter("webhook"), LIMIT_PARAMETER],
+    responses: {
+      200: jsonAnswer("The deliveries", z.strictObject({ data: z.array(deliveryWireSchema) })),
+      ...errors(404, 422),
+    },
+  });
+  app.get("/webhooks/:id/deliveries", describeDeliveries, async (c) => {
     const webhook = await webhookOr404(c.req.param("id"));
     const limit = listLimit(c);
     return c.json({ data: (await listDeliveries(deps.db, webhook.id, limit)).map(deliveryToWire) });

@@ -102,6 +102,32 @@ export const COMMANDS: CommandSpec[] = [
     examples: ["herald doctor", "HERALD_TEMPLATES_DIR=./my-templates herald doctor"],
   },
   {
+    name: "config",
+    summary: "plan, apply or export webhooks, event types and API keys as a YAML file (HERALD_CONFIG)",
+    usage: [
+      "config plan [--file <herald.yaml>]",
+      "config apply [--file <herald.yaml>]",
+      "config export [--out <file>]",
+    ],
+    actions: ["plan", "apply", "export"],
+    flags: [
+      { name: "file", value: "herald.yaml", description: "the config file (default: HERALD_CONFIG)" },
+      { name: "out", value: "file", description: "write the export to this file instead of stdout (export)" },
+    ],
+    details: [
+      "plan prints what apply would change (create, update field by field, delete only with prune: true)",
+      "and changes nothing; apply makes those changes in one transaction; export writes the store as",
+      `such a file, secrets as \${…} placeholders listed at its top. \${NAME} in the file is the`,
+      "environment variable NAME. A broken file is refused with its path and line, nothing changed.",
+      `${LOCK_NOTE} A server started with HERALD_CONFIG applies it at every start.`,
+    ],
+    examples: [
+      "herald config plan --file herald.yaml",
+      "HERALD_CONFIG=herald.yaml herald config apply",
+      "herald config export --out herald.yaml",
+    ],
+  },
+  {
     name: "help",
     summary: "print this list, or a command's usage (herald help <command>)",
     usage: ["help [<command>]"],
@@ -124,7 +150,7 @@ export function generalHelp(): string {
     "Run `herald <command> --help` for a command's flags and an example.",
     "Settings come from the environment (see README): PORT, DATABASE_URL, HERALD_DATA_DIR, …",
     "With the embedded store (no DATABASE_URL), only one process may use the data directory at a",
-    "time: stop the server before migrate or keys, or manage keys through its API (/api/v1/keys).",
+    "time: stop the server before migrate, keys or config, or manage keys through its API (/api/v1/keys).",
   ].join("\n");
 }
 

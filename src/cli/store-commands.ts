@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import { startGateway } from "../gateway";
-import { createJsonLogger } from "../logger";
+import { createLogger } from "../logger";
 import { openStore, type Store } from "../store/db";
 import { createApiKey, hasAdminKey, listApiKeys, ROLES, type Role, revokeApiKey } from "../store/keys";
 import { actionOf, CommandError, parseCommandArgs, UsageError } from "./args";
@@ -25,7 +25,7 @@ async function withStore<T>(config: Config, work: (store: Store) => Promise<T>):
 }
 
 export async function serve(config: Config) {
-  const log = createJsonLogger();
+  const log = createLogger(config.HERALD_LOG_LEVEL);
   const gateway = await startGateway(config, log);
   if (!config.HERALD_ADMIN_TOKEN && !(await hasAdminKey(gateway.store.db))) {
     // Without an admin key nothing can be managed: make one and show it once.

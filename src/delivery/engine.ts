@@ -5,6 +5,7 @@ import { type DeliveryMetrics, noDeliveryMetrics } from "../metrics/delivery";
 import type { Db } from "../store/db";
 import { type AttemptRecord, claimDueDeliveries, type DeliveryJob, releaseDeliveries } from "../store/queue";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
+import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
 import { createRecorder } from "./recorder";
 import { eventsPerRequest } from "./render";
 import { nextStep, type RetryPolicy } from "./retry-policy";
@@ -142,18 +143,20 @@ export function createDeliveryEngine(
     const now = deps.now();
     for (const [index, job] of [...stale, ...fresh].entries()) {
       metrics.finished(job, records[index] as AttemptRecord, now);
+      logAttempt(log, job, records[index] as AttemptRecord);
     }
     return records;
   }
 
-  function launch(jobs: DeliveryJob[]) {
+  function launch(jobs: [DeliveryJob, ...DeliveryJob[]]) {
     for (const job of jobs) inFlight.set(job.deliveryId, job);
     metrics.inFlight(jobs.length);
     deliver(jobs)
       .catch((error) =>
         log.error("delivery failed unexpectedly", {
-          delivery: jobs[0]?.deliveryId,
-          error: describeError(error),
+          ...deliveryLogFields(jobs[0]),
+          deliveries: jobs.length,
+          error: withWebhookSecretsMasked(describeError(error), jobs[0].webhook),
         }),
       )
       .finally(() => {
@@ -164,8 +167,8 @@ export function createDeliveryEngine(
   }
 
   /** Claimed jobs as requests: each webhook's jobs in groups of as many as one request carries. */
-  function requests(jobs: DeliveryJob[]): DeliveryJob[][] {
-    const groups: DeliveryJob[][] = [];
+  function requests(jobs: DeliveryJob[]): [DeliveryJob, ...DeliveryJob[]][] {
+    const groups: [DeliveryJob, ...DeliveryJob[]][] = [];
     const open = new Map<string, DeliveryJob[]>();
     for (const job of jobs) {
       const size = eventsPerRequest(job.webhook);
@@ -174,7 +177,7 @@ export function createDeliveryEngine(
         group.push(job);
         continue;
       }
-      const started = [job];
+      const started: [DeliveryJob, ...DeliveryJob[]] = [job];
       groups.push(started);
       if (size > 1) open.set(job.webhook.id, started);
     }

@@ -2,6 +2,8 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
+import { requestLog } from "../api/request-log";
+import type { Logger } from "../logger";
 import { scrape } from "./scrape";
 
 export interface MetricsServer {
@@ -18,8 +20,10 @@ export async function startMetricsServer(
   registry: Registry,
   port: number,
   hostname: string,
+  log: Logger,
 ): Promise<MetricsServer> {
   const app = new Hono();
+  app.use(requestLog(log));
   app.get("/metrics", () => scrape(registry));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started));

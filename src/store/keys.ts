@@ -12,6 +12,11 @@ export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
+/** What is stored of a key: its hash, and its first characters so an operator can tell keys apart. */
+export function storedFormOf(key: string): { keyHash: string; prefix: string } {
+  return { keyHash: hashKey(key), prefix: key.slice(0, 10) };
+}
+
 /** Creates a key and returns it with its row: the only time the key itself is seen. */
 export async function createApiKey(
   db: Db,
@@ -21,9 +26,26 @@ export async function createApiKey(
   const key = `hk_${randomBytes(32).toString("base64url")}`;
   const [row] = await db
     .insert(apiKeys)
-    .values({ name, role, keyHash: hashKey(key), prefix: key.slice(0, 10) })
+    .values({ name, role, ...storedFormOf(key) })
     .returning();
   return { key, row: row as ApiKeyRow };
+}
+
+export type ApiKeyValues = Pick<ApiKeyRow, "name" | "role" | "keyHash" | "prefix" | "managedBy">;
+
+/** Stores a key whose value the caller has (a config file's, from the environment), hashed. */
+export async function insertApiKey(db: Db, values: ApiKeyValues): Promise<ApiKeyRow> {
+  const [row] = await db.insert(apiKeys).values(values).returning();
+  return row as ApiKeyRow;
+}
+
+export async function updateApiKey(db: Db, id: string, values: Partial<ApiKeyValues>): Promise<void> {
+  await db.update(apiKeys).set(values).where(eq(apiKeys.id, id));
+}
+
+/** Deletes a key outright; callers that may remove the last admin key check for that themselves. */
+export async function deleteApiKey(db: Db, id: string): Promise<void> {
+  await db.delete(apiKeys).where(eq(apiKeys.id, id));
 }
 
 export async function findApiKey(db: Db, key: string): Promise<ApiKeyRow | undefined> {

@@ -26,6 +26,8 @@ export const apiKeys = pgTable("api_keys", {
   keyHash: text("key_hash").notNull().unique(),
   /** The first characters of the key, so an operator can tell keys apart. */
   prefix: text("prefix").notNull(),
+  /** The config file (HERALD_CONFIG) that declared the key; null for keys made through the API or CLI. */
+  managedBy: text("managed_by"),
   createdAt: createdAt(),
 });
 
@@ -52,6 +54,8 @@ export const webhooks = pgTable(
     isActive: boolean("is_active").notNull(),
     failureCount: integer("failure_count").notNull().default(0),
     disabledReason: text("disabled_reason"),
+    /** The config file (HERALD_CONFIG) that declares the webhook; null for one made through the API. */
+    managedBy: text("managed_by"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },

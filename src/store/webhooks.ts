@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import type { Db } from "./db";
 import { webhooks } from "./schema";
 
@@ -8,6 +8,11 @@ export type NewWebhookRow = typeof webhooks.$inferInsert;
 /** Newest first, at most `limit`. */
 export function listWebhooks(db: Db, limit: number): Promise<WebhookRow[]> {
   return db.select().from(webhooks).orderBy(desc(webhooks.createdAt), desc(webhooks.id)).limit(limit);
+}
+
+/** Every webhook, oldest first (what a config file is compared with). */
+export function listAllWebhooks(db: Db): Promise<WebhookRow[]> {
+  return db.select().from(webhooks).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
 }
 
 export async function getWebhook(db: Db, id: string): Promise<WebhookRow | undefined> {

@@ -86,6 +86,8 @@ export const READ_ONLY_FIELDS = [
   "has_secret",
   "failure_count",
   "disabled_reason",
+  "managed_by",
+  "managed_file",
   "created_at",
   "updated_at",
 ] as const;

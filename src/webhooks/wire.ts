@@ -8,7 +8,7 @@ import { type SecretPath, withoutSecrets, withStoredSecrets } from "./secrets";
 export const MASK = "********";
 
 /** Secret settings and options, by where they sit in a webhook as the API shows it. */
-function secretPathsOf(format: string): SecretPath[] {
+export function secretPathsOf(format: string): SecretPath[] {
   const optionSecrets = findFormat(format)?.secretOptions ?? [];
   return [
     ...DESTINATION_SECRET_PATHS.map((path) => ["destination", ...path]),
@@ -62,7 +62,7 @@ export function withSecretOptionsMasked(
  * A URL as a viewer sees it: where it goes (scheme, host, port), not the path or query, which
  * often are the credential (Slack's /services/T…/B…/token, Teams Workflows' sig=…).
  */
-function urlForViewer(url: string): string {
+export function urlForViewer(url: string): string {
   const parsed = new URL(url);
   const hidden = parsed.pathname !== "/" || parsed.search !== "" || parsed.username !== "";
   return `${parsed.protocol}//${parsed.host}${hidden ? `/${MASK}` : "/"}`;
@@ -96,6 +96,9 @@ export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) 
     has_secret: secret !== null,
     failure_count: row.failureCount,
     disabled_reason: row.disabledReason,
+    // A webhook declared in a config file (HERALD_CONFIG) is changed there, never through the API.
+    managed_by: row.managedBy === null ? null : "config",
+    managed_file: row.managedBy,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

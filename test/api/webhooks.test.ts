@@ -37,6 +37,8 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
       connect_timeout_ms: 3000,
       retry_count: 3,
       is_active: true,
+      managed_by: null,
+      managed_file: null,
       failure_count: 0,
       disabled_reason: null,
       created_at: expect.any(String),

@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from "../../src/config";
 import { type Gateway, startGateway } from "../../src/gateway";
-import { silentLogger } from "../../src/logger";
+import { createLogger, silentLogger } from "../../src/logger";
 import { createTestDatabase, type StoreKind } from "./databases";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -25,9 +25,15 @@ const FAST = {
   HERALD_SHUTDOWN_GRACE_MS: "2000",
 };
 
+export interface TestGatewayOptions {
+  /** Where the gateway's log lines go (JSON, at HERALD_LOG_LEVEL), one string each; none when not given. */
+  logLines?: string[];
+}
+
 export async function startTestGateway(
   kind: StoreKind,
   env: Record<string, string> = {},
+  options: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const database = await createTestDatabase(kind);
   const config = loadConfig({
@@ -39,7 +45,11 @@ export async function startTestGateway(
     ...FAST,
     ...env,
   });
-  const gateway = await startGateway(config, silentLogger);
+  const { logLines } = options;
+  const log = logLines
+    ? createLogger(config.HERALD_LOG_LEVEL, { write: (line: string) => void logLines.push(line) })
+    : silentLogger;
+  const gateway = await startGateway(config, log);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { DESTINATIONS } from "../destinations/registry";
+import { webhookInputSchema } from "./schema";
+
+const fields = webhookInputSchema.in.shape;
+const timestamp = z.iso.datetime();
+
+/** A destination setting also answered at the top level, as webhooks took it before destinations. */
+const topLevelSetting = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .meta({ description: "The same as in `destination`, null where it has none (secrets left out)" });
+
+/**
+ * A webhook as the API answers it (rowToWire in wire.ts): the definition without any secret,
+ * and for a viewer the URL's path and query and most header values masked.
+ */
+export const webhookWireSchema = z
+  .strictObject({
+    id: z.uuid(),
+    name: fields.name,
+    url: z.string().meta({ description: "For a viewer, the path and query masked: they often hold a token" }),
+    event_types: fields.event_types.unwrap(),
+    events_policy: fields.events_policy.unwrap(),
+    min_severity: fields.min_severity.unwrap(),
+    format: z.string(),
+    options: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "The format's options, secret ones left out" }),
+    template: z.string().nullable(),
+    method: fields.method.unwrap(),
+    headers: z
+      .record(z.string(), z.string())
+      .meta({ description: "For a viewer, every value masked but the plainly harmless ones (Accept, …)" }),
+    destination: z.looseObject({ kind: z.enum(DESTINATIONS.map((destination) => destination.kind)) }).meta({
+      description:
+        "The kind and its settings (Destination_<kind>), secret settings left out: where the object holding one has no `type`, `has_<name>` says whether it is set.",
+    }),
+    auth: topLevelSetting,
+    tls: topLevelSetting,
+    splunk_hec: topLevelSetting,
+    syslog: topLevelSetting,
+    timeout_ms: fields.timeout_ms.unwrap(),
+    connect_timeout_ms: fields.connect_timeout_ms.unwrap(),
+    retry_count: fields.retry_count.unwrap(),
+    is_active: z.boolean(),
+    has_secret: z
+      .boolean()
+      .meta({ description: "Whether deliveries are signed (the secret is never answered)" }),
+    failure_count: z.number().int().meta({ description: "Consecutive failed deliveries" }),
+    disabled_reason: z.string().nullable().meta({ description: "Why Herald switched it off, if it did" }),
+    created_at: timestamp,
+    updated_at: timestamp,
+    managed_by: z.enum(["config"]).nullable().meta({
+      description: '"config": declared in a config file and changed there (PUT and DELETE answer 409)',
+    }),
+    managed_file: z.string().nullable().meta({ description: "The config file that declares it" }),
+  })
+  .meta({ id: "Webhook" });
