@@ -15,6 +15,7 @@ import { metricsRoutes } from "./api/metrics";
 import { openApiRoutes } from "./api/openapi/document";
 import { requestLog } from "./api/request-log";
 import { webhookRoutes } from "./api/webhooks";
+import { consoleRoutes } from "./console/routes";
 import { describeError } from "./errors";
 import type { Logger } from "./logger";
 
@@ -38,6 +39,8 @@ export function createApp(deps: ApiDeps, log: Logger) {
   // Before /api/v1's key check, which it is answered ahead of: the API's description is public.
   app.route("/", openApiRoutes(app));
   app.route("/", docsRoutes());
+  // The operator console: GET / and its hashed files under /console/assets/, bundled on first use.
+  app.route("/", consoleRoutes());
 
   const api = new Hono<AppEnv>();
   // A body with a Content-Length over the limit is refused unread; one without is read only up

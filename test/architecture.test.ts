@@ -12,7 +12,8 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith(".ts") ? [path] : [];
+    // .tsx too: the console's client (src/console/app) is held to the same rules.
+    return /\.tsx?$/.test(name) ? [path] : [];
   });
 }
 
@@ -24,10 +25,10 @@ function importsOf(file: string): string[] {
   );
   return specifiers.flatMap((specifier) => {
     const base = resolve(dirname(file), specifier);
-    const found = [`${base}.ts`, join(base, "index.ts"), base].find(
+    const found = [`${base}.ts`, `${base}.tsx`, join(base, "index.ts"), join(base, "index.tsx"), base].find(
       (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
     );
-    return found?.endsWith(".ts") ? [found] : [];
+    return found && /\.tsx?$/.test(found) ? [found] : [];
   });
 }
 
