@@ -121,7 +121,7 @@ export function deliveryRoutes(deps: ApiDeps) {
     const delivery = await deliveryOr404(c.req.param("id"));
     const webhook = await getWebhook(deps.db, delivery.webhookId);
     if (!webhook?.isActive) {
-      throw new HTTPException(409, { message: "the webhook is inactive: set is_active to true first" });
+      throw new HTTPException(409, { message: "the webhook is disabled: set its state to active first" });
     }
     await retryDeliveryNow(deps.db, delivery.id);
     deps.engine.wake();

@@ -5,11 +5,14 @@ import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
 import { acceptEvent, incomingEventSchema } from "../events/event";
 import { severitySchema } from "../events/severity";
 import { findFormat } from "../formats/registry";
+import { flowStatus } from "../store/flow-status";
 import { listDeliveries } from "../store/history";
+import { trimLossyQueues } from "../store/lossy";
 import { createTestDelivery } from "../store/queue";
 import { DELIVERY_STATUSES } from "../store/schema";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
 import { mergeDestinationChanges } from "../webhooks/destination-update";
+import { stateOf } from "../webhooks/flow";
 import {
   inputToRow,
   READ_ONLY_FIELDS,
@@ -101,7 +104,11 @@ export function webhookRoutes(deps: ApiDeps) {
   });
   app.post("/webhooks", describeCreate, async (c) => {
     const input = parseOrThrow(webhookInput, withoutReadOnlyFields(await readJson(c)));
-    const row = await insertWebhook(deps.db, await checked(input));
+    const row = await insertWebhook(deps.db, {
+      ...(await checked(input)),
+      stateChangedBy: c.get("principal").name,
+      stateChangedAt: deps.now(),
+    });
     return c.json(rowToWire(row, { forAdmin: true }), 201);
   });
 
@@ -112,7 +119,9 @@ export function webhookRoutes(deps: ApiDeps) {
     responses: { 200: webhookAnswer("The webhook"), ...errors(404) },
   });
   app.get("/webhooks/:id", describeGet, async (c) => {
-    return c.json(rowToWire(await webhookOr404(c.req.param("id")), { forAdmin: isAdmin(c) }));
+    const row = await webhookOr404(c.req.param("id"));
+    const flow_status = await flowStatus(deps.db, row, deps.now());
+    return c.json({ ...rowToWire(row, { forAdmin: isAdmin(c) }), flow_status });
   });
 
   const describeUpdate = access([], {
@@ -135,23 +144,31 @@ export function webhookRoutes(deps: ApiDeps) {
       throw new ValidationError([{ path: "", message: "must be a JSON object of the fields to change" }]);
     }
     refuseManagedChange(existing, patch as Record<string, unknown>);
-    const stored = rowToInput(existing);
-    const changes = keepWriteOnlyValues(stored, patch as Record<string, unknown>);
+    const { state: storedState, ...stored } = rowToInput(existing);
+    const changes = keepWriteOnlyValues({ ...stored, state: storedState }, patch as Record<string, unknown>);
+    const stateSent = "state" in changes || "is_active" in changes;
     const input = parseOrThrow(webhookInput, {
       ...stored,
+      // is_active alone says the state: the stored one must not contradict it.
+      ...(stateSent ? {} : { state: storedState }),
       ...mergeDestinationChanges(stored, changes, findFormat),
     });
-    const reactivated = input.is_active && !existing.isActive;
-    // is_active is written only when sent: the failure threshold may have switched the webhook
+    const reactivated = input.state !== "disabled" && !existing.isActive;
+    // The state is written only when sent: the failure threshold may have switched the webhook
     // off since it was read, and an unrelated change must not switch it back on.
-    const { isActive, ...columns } = await checked(input);
+    const { isActive, paused, ...columns } = await checked(input);
+    const stateChanged = stateSent && input.state !== stateOf(existing);
     const row = await updateWebhook(deps.db, existing.id, {
       ...columns,
-      ...("is_active" in changes ? { isActive } : {}),
+      ...(stateChanged
+        ? { isActive, paused, stateChangedBy: c.get("principal").name, stateChangedAt: deps.now() }
+        : {}),
       ...(reactivated ? { failureCount: 0, disabledReason: null } : {}),
     });
     if (!row) throw new NotFoundError(`no webhook ${existing.id}`);
-    if (reactivated) deps.engine.wake();
+    // What a lossy webhook kept while paused is trimmed as it resumes.
+    if (stateChanged && input.state === "active") await trimLossyQueues(deps.db, [row]);
+    if (stateChanged) deps.engine.wake();
     return c.json(rowToWire(row, { forAdmin: true }));
   });
 

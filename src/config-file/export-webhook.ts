@@ -33,7 +33,13 @@ const FIELD_ORDER = [
   "timeout_ms",
   "connect_timeout_ms",
   "retry_count",
-  "is_active",
+  "max_in_flight",
+  "rate_limit",
+  "ordering",
+  "discard_after_s",
+  "lossy",
+  "max_queue",
+  "state",
 ];
 
 function inFieldOrder(fields: Record<string, unknown>): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { isObject } from "../formats/format";
 import type { NewWebhookRow, WebhookRow } from "../store/webhooks";
+import { stateOf } from "../webhooks/flow";
 import { inputToRow, rowToInput, type WebhookInput } from "../webhooks/schema";
 import { diffFields, type FieldChange } from "./diff";
 import type { FileIssue } from "./errors";
@@ -33,7 +34,7 @@ function withStoredChannel(input: WebhookInput, stored: WebhookRow["destination"
 /** The webhook as it should be stored, given what is stored now (see DesiredWebhook). */
 function desiredInput(webhook: DesiredWebhook, existing: WebhookRow): WebhookInput {
   const input = webhook.setsChannel ? webhook.input : withStoredChannel(webhook.input, existing.destination);
-  return webhook.setsActive ? input : { ...input, is_active: existing.isActive };
+  return webhook.setsActive ? input : { ...input, state: stateOf(existing) };
 }
 
 function updateStep(webhook: DesiredWebhook, existing: WebhookRow, managedBy: string): WebhookStep {
@@ -44,12 +45,15 @@ function updateStep(webhook: DesiredWebhook, existing: WebhookRow, managedBy: st
   }
   const { name, id } = existing;
   if (changes.length === 0) return { action: "unchanged", name, id };
-  const reactivated = input.is_active && !existing.isActive;
-  const { isActive, ...columns } = inputToRow(input);
+  const reactivated = input.state !== "disabled" && !existing.isActive;
+  const { isActive, paused, ...columns } = inputToRow(input);
+  const stateChanged = input.state !== stateOf(existing);
   const row = {
     ...columns,
     // Written only when the file sets it: the failure threshold may switch the webhook off meanwhile.
-    ...(webhook.setsActive ? { isActive } : {}),
+    ...(webhook.setsActive && stateChanged
+      ? { isActive, paused, stateChangedBy: `config ${managedBy}`, stateChangedAt: new Date() }
+      : {}),
     managedBy,
     // As the API does: switching a webhook back on starts its failure count afresh.
     ...(reactivated ? { failureCount: 0, disabledReason: null } : {}),

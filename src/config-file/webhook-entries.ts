@@ -89,7 +89,7 @@ export function parseWebhookEntries(
       return;
     }
     firstIndexOf.set(name, index);
-    const setsActive = fields.is_active !== undefined;
+    const setsActive = fields.is_active !== undefined || fields.state !== undefined;
     const line = doc.lineAt(["webhooks", index]);
     webhooks.push({
       index,

@@ -1,14 +1,17 @@
-import { failure, type SendOutcome } from "../destinations/destination";
+import { failure } from "../destinations/destination";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type DeliveryMetrics, noDeliveryMetrics } from "../metrics/delivery";
+import { claimDueDeliveries } from "../store/claim";
 import type { Db } from "../store/db";
-import { type AttemptRecord, claimDueDeliveries, type DeliveryJob, releaseDeliveries } from "../store/queue";
+import { type AttemptRecord, type DeliveryJob, releaseDeliveries } from "../store/queue";
+import { readFlow } from "../webhooks/flow";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
+import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent } from "./decide";
 import { createRecorder } from "./recorder";
-import { eventsPerRequest } from "./render";
-import { nextStep, type RetryPolicy } from "./retry-policy";
+import { eventsPerRequest, eventsPerRequestTable } from "./render";
+import type { RetryPolicy } from "./retry-policy";
 
 export interface EngineSettings {
   concurrency: number;
@@ -37,15 +40,6 @@ export interface EngineStatus {
   claiming: boolean;
   lastClaimAt: Date | null;
   lastClaimError: string | null;
-}
-
-/**
- * One event's outcome in a request: its own where the receiver answered per event (a rejected
- * document fails for good, a throttled one is retried, the others are delivered), else the request's.
- */
-function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome {
-  const own = outcome.perEvent?.[index];
-  return own ? { ...outcome, ...own, perEvent: undefined } : outcome;
 }
 
 /** A promise that can be resolved from outside, re-armed after each use. */
@@ -86,6 +80,9 @@ export function createDeliveryEngine(
       log.error("could not record delivery attempts; retrying", { error: describeError(error) }),
   });
   const inFlight = new Map<string, DeliveryJob>();
+  /** Requests being sent, by webhook id: what each webhook's max_in_flight is counted against. */
+  const requestsInFlight = new Map<string, number>();
+  const perRequest = eventsPerRequestTable();
   const workArrived = createSignal();
   const slotFreed = createSignal();
   let running: Promise<void> | undefined;
@@ -93,43 +90,15 @@ export function createDeliveryEngine(
   let lastClaimAt: Date | null = null;
   let lastClaimError: string | null = null;
 
-  function decide(job: DeliveryJob, outcome: SendOutcome): AttemptRecord {
-    const step = job.isTest
-      ? { status: outcome.success ? ("delivered" as const) : ("dead" as const) }
-      : nextStep(outcome, job.attempt, job.webhook.retryCount, settings.retryPolicy);
-    return {
-      deliveryId: job.deliveryId,
-      webhookId: job.webhook.id,
-      attempt: job.attempt,
-      status: step.status,
-      nextAttemptAt: step.status === "retrying" ? new Date(deps.now().getTime() + step.delayMs) : null,
-      statusCode: outcome.statusCode,
-      success: outcome.success,
-      error: outcome.error,
-      durationMs: outcome.durationMs,
-      responseExcerpt: outcome.responseExcerpt,
-      warnings: outcome.warnings,
-      countsForWebhook: !job.isTest,
-    };
-  }
-
-  function tooOld(job: DeliveryJob): boolean {
-    return (
-      settings.maxDeliveryAgeMs > 0 &&
-      deps.now().getTime() - job.createdAt.getTime() > settings.maxDeliveryAgeMs
-    );
-  }
-
-  function discard(job: DeliveryJob): AttemptRecord {
-    const ageLimit = `not delivered within ${settings.maxDeliveryAgeMs / 1000} s of the event's arrival`;
-    return { ...decide(job, failure(ageLimit, false, 0)), status: "discarded", countsForWebhook: false };
-  }
-
   /** Sends deliveries of one webhook as one request (one, unless its format batches) and records each. */
   async function deliver(jobs: DeliveryJob[]): Promise<AttemptRecord[]> {
+    const now = deps.now();
+    const tooOld = (job: DeliveryJob) => isTooOld(job, now, settings.maxDeliveryAgeMs);
     const fresh = jobs.filter((job) => !tooOld(job));
     const stale = jobs.filter(tooOld);
-    const records = stale.map(discard);
+    const records = stale.map((job) =>
+      discardRecord(job, now, settings.maxDeliveryAgeMs, settings.retryPolicy),
+    );
     const [first, ...rest] = fresh;
     if (first) {
       const outcome = await attemptDelivery([first, ...rest], deps).catch((error: unknown) =>
@@ -137,18 +106,26 @@ export function createDeliveryEngine(
         failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
       );
       metrics.attempt(first.webhook.id, outcome.durationMs, outcome.statusCode);
-      records.push(...fresh.map((job, index) => decide(job, outcomeOfEvent(outcome, index))));
+      const answeredAt = deps.now();
+      records.push(
+        ...fresh.map((job, index) =>
+          decideAttempt(job, outcomeOfEvent(outcome, index), answeredAt, settings.retryPolicy),
+        ),
+      );
     }
     await Promise.all(records.map((record) => recorder.record(record)));
-    const now = deps.now();
+    const recordedAt = deps.now();
     for (const [index, job] of [...stale, ...fresh].entries()) {
-      metrics.finished(job, records[index] as AttemptRecord, now);
+      metrics.finished(job, records[index] as AttemptRecord, recordedAt);
       logAttempt(log, job, records[index] as AttemptRecord);
     }
     return records;
   }
 
+  /** One request's worth of one webhook's jobs. */
   function launch(jobs: [DeliveryJob, ...DeliveryJob[]]) {
+    const webhookId = jobs[0].webhook.id;
+    requestsInFlight.set(webhookId, (requestsInFlight.get(webhookId) ?? 0) + 1);
     for (const job of jobs) inFlight.set(job.deliveryId, job);
     metrics.inFlight(jobs.length);
     deliver(jobs)
@@ -160,6 +137,9 @@ export function createDeliveryEngine(
         }),
       )
       .finally(() => {
+        const left = (requestsInFlight.get(webhookId) ?? 1) - 1;
+        if (left > 0) requestsInFlight.set(webhookId, left);
+        else requestsInFlight.delete(webhookId);
         for (const job of jobs) inFlight.delete(job.deliveryId);
         metrics.inFlight(-jobs.length);
         slotFreed.fire();
@@ -184,6 +164,23 @@ export function createDeliveryEngine(
     return groups;
   }
 
+  let tokenTimer: NodeJS.Timeout | undefined;
+  /**
+   * A rate-limited webhook's next token is free 1/per_second after the last one was spent: look
+   * again then, not only at the next poll, or a rate above burst per poll could never be reached.
+   */
+  function wakeForNextToken(jobs: DeliveryJob[]) {
+    const webhooks = new Map(jobs.map((job) => [job.webhook.id, job.webhook]));
+    const rates = [...webhooks.values()].map((webhook) => readFlow(webhook.flow).rate_limit?.per_second ?? 0);
+    const fastest = Math.max(0, ...rates);
+    if (fastest === 0 || tokenTimer) return;
+    tokenTimer = setTimeout(() => {
+      tokenTimer = undefined;
+      workArrived.fire();
+    }, 1000 / fastest);
+    tokenTimer.unref();
+  }
+
   async function loop() {
     while (!stopping) {
       const room = settings.concurrency - inFlight.size;
@@ -198,7 +195,12 @@ export function createDeliveryEngine(
       let jobs: DeliveryJob[];
       try {
         const started = performance.now();
-        jobs = await claimDueDeliveries(db, Math.min(room, settings.claimBatch), settings.leaseMs);
+        jobs = await claimDueDeliveries(db, {
+          limit: Math.min(room, settings.claimBatch),
+          leaseMs: settings.leaseMs,
+          requestsInFlight,
+          eventsPerRequest: perRequest,
+        });
         if (jobs.length > 0) metrics.claimed(jobs.length, (performance.now() - started) / 1000);
         lastClaimAt = deps.now();
         lastClaimError = null;
@@ -213,6 +215,7 @@ export function createDeliveryEngine(
         break;
       }
       for (const group of requests(jobs)) launch(group);
+      wakeForNextToken(jobs);
       if (jobs.length === 0) await workArrived.wait(settings.pollIntervalMs);
     }
   }
@@ -225,6 +228,7 @@ export function createDeliveryEngine(
     deliverNow: async (job) => (await deliver([job]))[0] as AttemptRecord,
     async stop(graceMs) {
       stopping = true;
+      clearTimeout(tokenTimer);
       workArrived.fire();
       slotFreed.fire();
       await running;

@@ -1,9 +1,9 @@
-import { findDestination } from "../destinations/registry";
+import { DESTINATIONS, findDestination } from "../destinations/registry";
 import type { HeraldEvent } from "../events/event";
 import { formatBatchSize, renderBatch } from "../formats/batch";
 import { FormatError, type Rendered } from "../formats/format";
 import type { KeyFieldTable } from "../formats/key-fields";
-import { findFormat } from "../formats/registry";
+import { FORMATS, findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import type { TemplateEngine } from "../templates/handlebars";
 
@@ -15,6 +15,21 @@ export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destinati
   const format = findFormat(webhook.format);
   const byFormat = format ? formatBatchSize(format) : 1;
   return Math.min(byFormat, findDestination(webhook.destination.kind)?.maxEventsPerRequest ?? byFormat);
+}
+
+/**
+ * Events per request for every format and destination kind that batch, keyed "<format> <kind>":
+ * what the claim multiplies a webhook's max_in_flight by.
+ */
+export function eventsPerRequestTable(): Record<string, number> {
+  const table: Record<string, number> = {};
+  for (const format of FORMATS) {
+    for (const destination of DESTINATIONS) {
+      const size = eventsPerRequest({ format: format.name, destination: { kind: destination.kind } });
+      if (size > 1) table[`${format.name} ${destination.kind}`] = size;
+    }
+  }
+  return table;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { HeraldEvent } from "../events/event";
 import { type Subscription, subscriptionMatches } from "../events/matching";
 import type { Severity } from "../events/severity";
 import { type Db, queryRows } from "./db";
+import { trimLossyQueues } from "./lossy";
 import { deliveries, events, webhooks } from "./schema";
 
 export interface IngestResult {
@@ -27,6 +28,8 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
         eventTypes: webhooks.eventTypes,
         eventsPolicy: webhooks.eventsPolicy,
         minSeverity: webhooks.minSeverity,
+        flow: webhooks.flow,
+        paused: webhooks.paused,
       })
       .from(webhooks)
       .where(eq(webhooks.isActive, true));
@@ -59,6 +62,10 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
         insert into ${deliveries} (webhook_id, event_key)
         select v.webhook_id, v.event_key
         from json_to_recordset(${JSON.stringify(deliveryRows)}::json) as v(webhook_id uuid, event_key bigint)`);
+      const fedLossy = subscribers.filter(
+        (webhook) => !webhook.paused && deliveryRows.some((row) => row.webhook_id === webhook.id),
+      );
+      await trimLossyQueues(tx, fedLossy);
     }
     return results;
   });

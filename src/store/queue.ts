@@ -1,8 +1,7 @@
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
-import type { Severity } from "../events/severity";
 import { storableText } from "../text";
-import { type Db, queryRows } from "./db";
+import type { Db } from "./db";
 import { type DeliveryStatus, deliveries, deliveryAttempts, events, webhooks } from "./schema";
 import type { WebhookRow } from "./webhooks";
 
@@ -11,6 +10,8 @@ export interface DeliveryJob {
   deliveryId: string;
   /** This attempt's number, 1 for the first. */
   attempt: number;
+  /** Attempts the receiver throttled (429): they do not use up retries. */
+  throttledAttempts: number;
   createdAt: Date;
   isTest: boolean;
   event: HeraldEvent;
@@ -32,73 +33,8 @@ export interface AttemptRecord {
   warnings: string[];
   /** Whether it counts towards the webhook's consecutive failures (test deliveries do not). */
   countsForWebhook: boolean;
-}
-
-/**
- * Claims up to `limit` due deliveries of active webhooks. Claiming counts the attempt and moves
- * next_attempt_at to the end of a lease: if this worker dies, the delivery is due again then.
- * SKIP LOCKED lets any number of workers and processes claim from one queue.
- */
-export async function claimDueDeliveries(db: Db, limit: number, leaseMs: number): Promise<DeliveryJob[]> {
-  // One round trip: claim, and return each claimed delivery with its event.
-  const claimed = await queryRows<ClaimedRow>(
-    db,
-    sql`
-      with due as (
-        select d.id from ${deliveries} d
-        join ${webhooks} w on w.id = d.webhook_id and w.is_active
-        where d.status in ('pending', 'retrying') and d.next_attempt_at <= now()
-        order by d.next_attempt_at
-        limit ${limit}
-        for update of d skip locked
-      ), claimed as (
-        update ${deliveries} d
-        set attempt = d.attempt + 1,
-            next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
-            updated_at = now()
-        from due where d.id = due.id
-        returning d.id, d.webhook_id, d.event_key, d.attempt, d.created_at, d.is_test
-      )
-      select c.id, c.webhook_id, c.attempt, c.created_at, c.is_test,
-             e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
-      from claimed c join ${events} e on e.key = c.event_key`,
-  );
-  if (claimed.length === 0) return [];
-  const webhookIds = [...new Set(claimed.map((row) => row.webhook_id))];
-  const webhookRows = await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds));
-  const webhookById = new Map(webhookRows.map((row) => [row.id, row]));
-  return claimed.flatMap((row) => {
-    const webhook = webhookById.get(row.webhook_id);
-    if (!webhook) return []; // deleted since it was claimed
-    const event: HeraldEvent = {
-      id: row.event_id,
-      type: row.type,
-      source: row.source,
-      time: new Date(row.time).toISOString(),
-      severity: row.severity as Severity,
-      title: row.title,
-      subject: row.subject,
-      data: typeof row.data === "string" ? JSON.parse(row.data) : row.data,
-    };
-    const createdAt = new Date(row.created_at);
-    return [{ deliveryId: row.id, attempt: row.attempt, createdAt, isTest: row.is_test, event, webhook }];
-  });
-}
-
-interface ClaimedRow {
-  id: string;
-  webhook_id: string;
-  attempt: number;
-  created_at: Date | string;
-  is_test: boolean;
-  event_id: string;
-  source: string;
-  type: string;
-  time: Date | string;
-  severity: string;
-  title: string;
-  subject: string | null;
-  data: Record<string, unknown> | string;
+  /** The receiver throttled (429, or 503 with Retry-After): the whole webhook waits until then. */
+  throttle: { until: Date; reason: string } | null;
 }
 
 /**
@@ -128,64 +64,91 @@ export async function recordAttempts(
       duration_ms: r.durationMs,
       response_excerpt: text(r.responseExcerpt),
       warnings: r.warnings.length > 0 ? r.warnings.map(storableText) : null,
+      throttled: r.throttle !== null,
     })),
   );
-  const failures = JSON.stringify(webhookFailureCounts(records));
+  const changes = JSON.stringify(webhookChanges(records));
   // In SET, not in a CTE: when another process updated the row meanwhile, PostgreSQL evaluates
   // SET again on the new row, so concurrent failures add up instead of overwriting each other.
   const newCount = sql.raw("(case when f.reset then f.failures else w.failure_count + f.failures end)");
+  const disables = sql`(w.is_active and ${failureThreshold} > 0 and ${newCount} >= ${failureThreshold})`;
   // One statement, so one round trip and atomic without a transaction: data-modifying CTEs all
   // run, against the same snapshot.
   await db.execute(sql`
     with v as (
       select * from json_to_recordset(${rows}::json) as v(
         id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int, success boolean,
-        error text, duration_ms int, response_excerpt text, warnings jsonb)
+        error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean)
     ), updated as (
       update ${deliveries} d
       set status = v.status, next_attempt_at = v.next_attempt_at, status_code = v.status_code,
           success = v.success, error = v.error, duration_ms = v.duration_ms,
-          response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now()
+          response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now(),
+          throttled_attempts = d.throttled_attempts + v.throttled::int
       from v where d.id = v.id and d.attempt = v.attempt
     ), history as (
       insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt)
       select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt
       from v where exists (select 1 from ${deliveries} d where d.id = v.id)
-    ), failures as (
-      select * from json_to_recordset(${failures}::json) as f(webhook_id uuid, reset boolean, failures int, last_error text)
+    ), f as (
+      select * from json_to_recordset(${changes}::json) as f(
+        webhook_id uuid, reset boolean, failures int, last_error text, throttled_until timestamptz, throttle_reason text)
     )
     update ${webhooks} w
     set failure_count = ${newCount},
-        is_active = w.is_active and not (${failureThreshold} > 0 and ${newCount} >= ${failureThreshold}),
-        disabled_reason = case when w.is_active and ${failureThreshold} > 0 and ${newCount} >= ${failureThreshold}
+        is_active = w.is_active and not ${disables},
+        disabled_reason = case when ${disables}
           then 'deactivated after ' || ${newCount} || ' consecutive failed attempts; last error: ' || coalesce(f.last_error, 'none')
-          else w.disabled_reason end
-    from failures f
-    where w.id = f.webhook_id and ${newCount} <> w.failure_count`);
+          else w.disabled_reason end,
+        state_changed_by = case when ${disables} then 'herald (failure threshold)' else w.state_changed_by end,
+        state_changed_at = case when ${disables} then now() else w.state_changed_at end,
+        throttled_until = greatest(w.throttled_until, f.throttled_until),
+        throttle_reason = case when f.throttled_until > coalesce(w.throttled_until, '-infinity')
+          then f.throttle_reason else w.throttle_reason end
+    from f
+    where w.id = f.webhook_id
+      and (${newCount} <> w.failure_count or f.throttled_until > coalesce(w.throttled_until, '-infinity'))`);
 }
 
 /**
  * Per webhook, in the order attempts finished: a success resets the count (`reset`), and
- * `failures` is how many failed after the last success (or in all, with no success).
+ * `failures` is how many failed after the last success (or in all, with no success); the latest
+ * time a receiver asked it to wait until (a throttle), if one did.
  */
-export function webhookFailureCounts(records: AttemptRecord[]) {
-  const counts = new Map<
+export function webhookChanges(records: AttemptRecord[]) {
+  const changes = new Map<
     string,
-    { webhook_id: string; reset: boolean; failures: number; last_error: string | null }
+    {
+      webhook_id: string;
+      reset: boolean;
+      failures: number;
+      last_error: string | null;
+      throttled_until: string | null;
+      throttle_reason: string | null;
+    }
   >();
   for (const record of records) {
-    if (!record.countsForWebhook) continue;
-    const count = counts.get(record.webhookId) ?? {
+    if (!record.countsForWebhook && !record.throttle) continue;
+    const change = changes.get(record.webhookId) ?? {
       webhook_id: record.webhookId,
       reset: false,
       failures: 0,
       last_error: null,
+      throttled_until: null,
+      throttle_reason: null,
     };
-    if (record.success) Object.assign(count, { reset: true, failures: 0 });
-    else Object.assign(count, { failures: count.failures + 1, last_error: record.error });
-    counts.set(record.webhookId, count);
+    const { throttle } = record;
+    if (throttle) {
+      // Neither a success nor a failure: the webhook waits until the latest time asked.
+      const until = throttle.until.toISOString();
+      if (change.throttled_until === null || until > change.throttled_until) {
+        Object.assign(change, { throttled_until: until, throttle_reason: throttle.reason });
+      }
+    } else if (record.success) Object.assign(change, { reset: true, failures: 0 });
+    else Object.assign(change, { failures: change.failures + 1, last_error: record.error });
+    changes.set(record.webhookId, change);
   }
-  return [...counts.values()];
+  return [...changes.values()];
 }
 
 /** Hands claimed but unsent deliveries back to the queue, due now, their attempt uncounted. */
@@ -229,6 +192,7 @@ export async function createTestDelivery(db: Db, webhook: WebhookRow, event: Her
       })
       .returning({ id: deliveries.id, createdAt: deliveries.createdAt });
     const { id, createdAt } = delivery as { id: string; createdAt: Date };
-    return { deliveryId: id, attempt: 1, createdAt, isTest: true, event, webhook } satisfies DeliveryJob;
+    const job = { deliveryId: id, attempt: 1, throttledAttempts: 0, createdAt, isTest: true, event, webhook };
+    return job satisfies DeliveryJob;
   });
 }

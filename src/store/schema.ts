@@ -16,6 +16,9 @@ import {
 /** A webhook's destination: its kind and its settings side by side (src/destinations/). */
 export type WebhookDestination = { kind: string } & Record<string, unknown>;
 
+/** A webhook's flow-control settings as stored; src/webhooks/flow.ts checks and completes them. */
+export type WebhookFlow = Record<string, unknown>;
+
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
 export const apiKeys = pgTable("api_keys", {
@@ -51,7 +54,20 @@ export const webhooks = pgTable(
     timeoutMs: integer("timeout_ms").notNull(),
     connectTimeoutMs: integer("connect_timeout_ms").notNull(),
     retryCount: integer("retry_count").notNull(),
+    /** False when disabled (by an operator, or by the failure threshold with `disabled_reason`). */
     isActive: boolean("is_active").notNull(),
+    /** Paused by an operator: deliveries queue up and nothing is sent until resumed. */
+    paused: boolean("paused").notNull().default(false),
+    /** Who last changed the state (active, paused, disabled), and when. */
+    stateChangedBy: text("state_changed_by"),
+    stateChangedAt: timestamp("state_changed_at", { withTimezone: true, mode: "date" }),
+    /** Flow-control settings (src/webhooks/flow.ts): max_in_flight, rate_limit, ordering, … */
+    flow: jsonb("flow").$type<WebhookFlow>().notNull().default({}),
+    /** A receiver's 429 (or 503 with Retry-After) holds the whole webhook until then. */
+    throttledUntil: timestamp("throttled_until", { withTimezone: true, mode: "date" }),
+    throttleReason: text("throttle_reason"),
+    /** The rate limit's theoretical arrival time (GCRA): the next delivery is free at this time minus the burst. */
+    rateTat: timestamp("rate_tat", { withTimezone: true, mode: "date" }),
     failureCount: integer("failure_count").notNull().default(0),
     disabledReason: text("disabled_reason"),
     /** The config file (HERALD_CONFIG) that declares the webhook; null for one made through the API. */
@@ -106,12 +122,18 @@ export const deliveries = pgTable(
     responseExcerpt: text("response_excerpt"),
     warnings: jsonb("warnings").$type<string[]>(),
     isTest: boolean("is_test").notNull().default(false),
+    /** Attempts a receiver throttled (429): they wait, but do not use up the webhook's retries. */
+    throttledAttempts: integer("throttled_attempts").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (table) => [
-    index("deliveries_due_idx")
-      .on(table.nextAttemptAt)
+    // The claim looks for each ready webhook's due deliveries; a FIFO webhook for its oldest queued one.
+    index("deliveries_queued_due_idx")
+      .on(table.webhookId, table.nextAttemptAt)
+      .where(sql`${table.status} in ('pending', 'retrying')`),
+    index("deliveries_queued_order_idx")
+      .on(table.webhookId, table.createdAt, table.eventKey)
       .where(sql`${table.status} in ('pending', 'retrying')`),
     index("deliveries_webhook_created_idx").on(table.webhookId, table.createdAt),
     index("deliveries_event_idx").on(table.eventKey),

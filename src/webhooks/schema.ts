@@ -4,6 +4,7 @@ import { severitySchema } from "../events/severity";
 import { findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import { destinationInputSchema, resolveDestination } from "./destination-input";
+import { flowFields, readFlow, stateOf, WEBHOOK_STATES, type WebhookState } from "./flow";
 import { headersSchema, mayOverrideHeader } from "./headers";
 
 const urlSchema = z
@@ -57,7 +58,10 @@ export const webhookInputSchema = z
     timeout_ms: z.number().int().min(1000).max(30_000).default(5000),
     connect_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
     retry_count: z.number().int().min(0).max(10).default(3),
-    is_active: z.boolean().default(true),
+    ...flowFields,
+    state: z.enum(WEBHOOK_STATES).optional(),
+    /** The older switch: true is `active`, false `disabled`; `state` says more and wins. */
+    is_active: z.boolean().optional(),
   })
   .transform((input, ctx) => {
     // Whether the operator may set Content-Type depends on the format, so it is checked here.
@@ -71,13 +75,33 @@ export const webhookInputSchema = z
         });
       }
     }
-    const { auth, tls, splunk_hec, syslog, destination, ...rest } = input;
+    if (input.max_queue !== null && !input.lossy) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["max_queue"],
+        message: "only with lossy: true (without it, nothing is ever dropped)",
+      });
+    }
+    const { auth, tls, splunk_hec, syslog, destination, state, is_active, ...rest } = input;
     const topLevel = { auth, tls, splunk_hec, syslog };
     return {
       ...rest,
+      state: resolveState(state, is_active, ctx),
       destination: resolveDestination({ url: input.url, format, destination, topLevel }, ctx),
     };
   });
+
+function resolveState(
+  state: WebhookState | undefined,
+  isActive: boolean | undefined,
+  ctx: z.RefinementCtx,
+): WebhookState {
+  const fromSwitch = isActive === undefined ? undefined : isActive ? "active" : "disabled";
+  if (state && fromSwitch && (state === "disabled") !== (fromSwitch === "disabled")) {
+    ctx.addIssue({ code: "custom", path: ["is_active"], message: `contradicts state ${state}` });
+  }
+  return state ?? fromSwitch ?? "active";
+}
 export type WebhookInput = z.output<typeof webhookInputSchema>;
 
 /** Fields a client may send back from a GET; they are ignored, not rejected. */
@@ -88,6 +112,9 @@ export const READ_ONLY_FIELDS = [
   "disabled_reason",
   "managed_by",
   "managed_file",
+  "state_changed_by",
+  "state_changed_at",
+  "flow_status",
   "created_at",
   "updated_at",
 ] as const;
@@ -109,7 +136,16 @@ export function inputToRow(input: WebhookInput) {
     timeoutMs: input.timeout_ms,
     connectTimeoutMs: input.connect_timeout_ms,
     retryCount: input.retry_count,
-    isActive: input.is_active,
+    isActive: input.state !== "disabled",
+    paused: input.state === "paused",
+    flow: {
+      max_in_flight: input.max_in_flight,
+      rate_limit: input.rate_limit,
+      ordering: input.ordering,
+      discard_after_s: input.discard_after_s,
+      lossy: input.lossy,
+      max_queue: input.max_queue,
+    },
   };
 }
 
@@ -131,6 +167,7 @@ export function rowToInput(row: WebhookRow): WebhookInput {
     timeout_ms: row.timeoutMs,
     connect_timeout_ms: row.connectTimeoutMs,
     retry_count: row.retryCount,
-    is_active: row.isActive,
+    ...readFlow(row.flow),
+    state: stateOf(row),
   };
 }

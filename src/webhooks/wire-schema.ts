@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DESTINATIONS } from "../destinations/registry";
+import { flowStatusSchema } from "../store/flow-status";
 import { webhookInputSchema } from "./schema";
 
 const fields = webhookInputSchema.in.shape;
@@ -43,7 +44,20 @@ export const webhookWireSchema = z
     timeout_ms: fields.timeout_ms.unwrap(),
     connect_timeout_ms: fields.connect_timeout_ms.unwrap(),
     retry_count: fields.retry_count.unwrap(),
-    is_active: z.boolean(),
+    max_in_flight: fields.max_in_flight.unwrap(),
+    rate_limit: fields.rate_limit.unwrap(),
+    ordering: fields.ordering.unwrap(),
+    discard_after_s: fields.discard_after_s.unwrap(),
+    lossy: fields.lossy.unwrap(),
+    max_queue: fields.max_queue.unwrap(),
+    state: fields.state.unwrap(),
+    is_active: z.boolean().meta({ description: "Mirrors state: false when disabled" }),
+    state_changed_by: z
+      .string()
+      .nullable()
+      .meta({ description: "Who set the current state: a key's name, or herald (failure threshold)" }),
+    state_changed_at: timestamp.nullable(),
+    flow_status: flowStatusSchema.optional().meta({ description: "Only when one webhook is read" }),
     has_secret: z
       .boolean()
       .meta({ description: "Whether deliveries are signed (the secret is never answered)" }),

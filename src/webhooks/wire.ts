@@ -94,6 +94,9 @@ export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) 
     url: forAdmin ? input.url : urlForViewer(input.url),
     headers,
     has_secret: secret !== null,
+    is_active: row.isActive,
+    state_changed_by: row.stateChangedBy,
+    state_changed_at: row.stateChangedAt?.toISOString() ?? null,
     failure_count: row.failureCount,
     disabled_reason: row.disabledReason,
     // A webhook declared in a config file (HERALD_CONFIG) is changed there, never through the API.

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine } from "../../src/delivery/engine";
 import { openSenders } from "../../src/destinations/registry";
 import { silentLogger } from "../../src/logger";
+import { claimDueDeliveries } from "../../src/store/claim";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
-import { claimDueDeliveries } from "../../src/store/queue";
 import { insertWebhook } from "../../src/store/webhooks";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
@@ -22,6 +22,11 @@ const engineSettings = {
   maxDeliveryAgeMs: 0,
   retryPolicy: { scheduleSeconds: [0.05], retryAfterMaxSeconds: 1, jitter: 0 },
 };
+
+/** A claim by a process with nothing in flight. */
+function limits(limit: number, leaseMs: number) {
+  return { limit, leaseMs, requestsInFlight: new Map(), eventsPerRequest: {} };
+}
 
 describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   let database: TestDatabase;
@@ -78,18 +83,18 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
 
   it("a claimed delivery is not claimed again while its lease runs", async () => {
     await queue(3);
-    const first = await claimDueDeliveries(store.db, 10, 60_000);
+    const first = await claimDueDeliveries(store.db, limits(10, 60_000));
     expect(first).toHaveLength(3);
-    expect(await claimDueDeliveries(store.db, 10, 60_000)).toHaveLength(0);
+    expect(await claimDueDeliveries(store.db, limits(10, 60_000))).toHaveLength(0);
   });
 
   it("a delivery whose worker died is due again when its lease runs out", async () => {
     await queue(1);
-    const [claimed] = await claimDueDeliveries(store.db, 10, 200);
+    const [claimed] = await claimDueDeliveries(store.db, limits(10, 200));
     expect(claimed?.attempt).toBe(1);
     // The worker "crashes": it never records anything. After the lease, another worker gets it.
     const reclaimed = await eventually(async () => {
-      const [job] = await claimDueDeliveries(store.db, 10, 60_000);
+      const [job] = await claimDueDeliveries(store.db, limits(10, 60_000));
       return job;
     });
     expect(reclaimed).toMatchObject({ deliveryId: claimed?.deliveryId, attempt: 2 });

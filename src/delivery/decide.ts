@@ -1,0 +1,99 @@
+import { failure, type SendOutcome } from "../destinations/destination";
+import type { AttemptRecord, DeliveryJob } from "../store/queue";
+import { readFlow } from "../webhooks/flow";
+import { nextStep, type RetryPolicy } from "./retry-policy";
+
+/**
+ * One event's outcome in a request: its own where the receiver answered per event (a rejected
+ * document fails for good, a throttled one is retried, the others are delivered), else the request's.
+ */
+export function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome {
+  const own = outcome.perEvent?.[index];
+  return own ? { ...outcome, ...own, perEvent: undefined } : outcome;
+}
+
+/**
+ * Whether the receiver asked to be left alone: a 429, or a 503 that says for how long. Such an
+ * answer holds the whole webhook, not just this delivery.
+ */
+export function isThrottle(outcome: SendOutcome): boolean {
+  return outcome.statusCode === 429 || (outcome.statusCode === 503 && outcome.retryAfterMs !== null);
+}
+
+/**
+ * What becomes of a delivery after an attempt. A throttled attempt waits for the receiver's
+ * Retry-After (at most `retryAfterMaxSeconds`; without one, the retry schedule's delay) and uses
+ * up neither a retry nor the webhook's failure count: the age limit bounds how long it waits.
+ */
+export function decideAttempt(
+  job: DeliveryJob,
+  outcome: SendOutcome,
+  now: Date,
+  policy: RetryPolicy,
+): AttemptRecord {
+  const base = {
+    deliveryId: job.deliveryId,
+    webhookId: job.webhook.id,
+    attempt: job.attempt,
+    statusCode: outcome.statusCode,
+    success: outcome.success,
+    error: outcome.error,
+    durationMs: outcome.durationMs,
+    responseExcerpt: outcome.responseExcerpt,
+    warnings: outcome.warnings,
+  };
+  if (job.isTest) {
+    const status = outcome.success ? ("delivered" as const) : ("dead" as const);
+    return { ...base, status, nextAttemptAt: null, countsForWebhook: false, throttle: null };
+  }
+  if (isThrottle(outcome)) {
+    // Without a Retry-After, throttled attempts back off along the retry schedule.
+    const backoff = nextStep(
+      { success: false, retryable: true, retryAfterMs: null },
+      job.throttledAttempts + 1,
+      Number.POSITIVE_INFINITY,
+      policy,
+    );
+    const backoffMs = backoff.status === "retrying" ? backoff.delayMs : 0;
+    const waitMs = Math.min(outcome.retryAfterMs ?? backoffMs, policy.retryAfterMaxSeconds * 1000);
+    const until = new Date(now.getTime() + waitMs);
+    const reason = `the receiver answered ${outcome.statusCode}${outcome.retryAfterMs === null ? "" : ` with a wait of ${Math.ceil(outcome.retryAfterMs / 1000)} s`}`;
+    return {
+      ...base,
+      status: "retrying",
+      nextAttemptAt: until,
+      countsForWebhook: false,
+      throttle: { until, reason },
+    };
+  }
+  const step = nextStep(outcome, job.attempt - job.throttledAttempts, job.webhook.retryCount, policy);
+  return {
+    ...base,
+    status: step.status,
+    nextAttemptAt: step.status === "retrying" ? new Date(now.getTime() + step.delayMs) : null,
+    countsForWebhook: true,
+    throttle: null,
+  };
+}
+
+/** The age after which a webhook's deliveries are discarded unsent: its own, or the process's (0: never). */
+export function maxAgeMs(job: DeliveryJob, defaultMaxAgeMs: number): number {
+  const own = readFlow(job.webhook.flow).discard_after_s;
+  return own === null ? defaultMaxAgeMs : own * 1000;
+}
+
+export function isTooOld(job: DeliveryJob, now: Date, defaultMaxAgeMs: number): boolean {
+  const limit = maxAgeMs(job, defaultMaxAgeMs);
+  return limit > 0 && now.getTime() - job.createdAt.getTime() > limit;
+}
+
+export function discardRecord(
+  job: DeliveryJob,
+  now: Date,
+  defaultMaxAgeMs: number,
+  policy: RetryPolicy,
+): AttemptRecord {
+  const ageLimit = `not delivered within ${maxAgeMs(job, defaultMaxAgeMs) / 1000} s of the event's arrival`;
+  const record = decideAttempt(job, failure(ageLimit, false, 0), now, policy);
+  return { ...record, status: "discarded", nextAttemptAt: null, countsForWebhook: false };
+}

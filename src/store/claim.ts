@@ -1,0 +1,141 @@
+import { inArray, sql } from "drizzle-orm";
+import type { HeraldEvent } from "../events/event";
+import type { Severity } from "../events/severity";
+import { DEFAULT_MAX_IN_FLIGHT } from "../webhooks/flow";
+import { type Db, queryRows } from "./db";
+import type { DeliveryJob } from "./queue";
+import { deliveries, events, webhooks } from "./schema";
+
+export interface ClaimLimits {
+  /** The most deliveries to claim in all. */
+  limit: number;
+  /** How long a claimed delivery stays this worker's before it is due again. */
+  leaseMs: number;
+  /** This process's requests in flight, by webhook id: each webhook's max_in_flight is counted against them. */
+  requestsInFlight: ReadonlyMap<string, number>;
+  /** Events one request carries, by "<format> <destination kind>" (absent: one). */
+  eventsPerRequest: Readonly<Record<string, number>>;
+}
+
+/**
+ * Claims due deliveries, fairly: each ready webhook (active, not paused, not throttled by a 429)
+ * gets at most what its flow control allows — its free max_in_flight requests' worth, the tokens
+ * of its rate limit, and for a FIFO webhook only its oldest queued delivery — and the oldest due
+ * of those are claimed, up to `limit`. Claiming counts the attempt and moves next_attempt_at to the
+ * end of a lease: if this worker dies, the delivery is due again then.
+ *
+ * Each ready webhook's row is locked while it is claimed (SKIP LOCKED: another process takes the
+ * other webhooks meanwhile), so its rate limit and FIFO order hold across every process on one
+ * database: the rate limit is a GCRA whose theoretical arrival time is the webhook's `rate_tat`.
+ */
+export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<DeliveryJob[]> {
+  const inFlight = JSON.stringify(Object.fromEntries(limits.requestsInFlight));
+  const perRequest = JSON.stringify(limits.eventsPerRequest);
+  const queued = sql.raw("status in ('pending', 'retrying')");
+  const claimed = await queryRows<ClaimedRow>(
+    db,
+    sql`
+      with ready as (
+        select w.id,
+          greatest(0, coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
+                      - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0))
+            * coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as room,
+          coalesce(w.flow->>'ordering' = 'fifo', false) as fifo,
+          (w.flow->'rate_limit'->>'per_second')::float8 as rate,
+          coalesce((w.flow->'rate_limit'->>'burst')::int,
+                   greatest(1, floor((w.flow->'rate_limit'->>'per_second')::float8)::int)) as burst,
+          greatest(coalesce(w.rate_tat, now()), now()) as tat
+        from ${webhooks} w
+        where w.is_active and not w.paused
+          and (w.throttled_until is null or w.throttled_until <= now())
+          and exists (select 1 from ${deliveries} d
+                      where d.webhook_id = w.id and d.${queued} and d.next_attempt_at <= now())
+        for update of w skip locked
+      ), allowed as (
+        select r.id, r.rate, case
+          when r.rate is null then r.room
+          -- Tokens left: the burst less what the theoretical arrival time is ahead of now.
+          else least(r.room, floor(r.burst - extract(epoch from r.tat - now()) * r.rate + 1e-9)::int)
+        end as cap, r.fifo
+        from ready r
+      ), picked as (
+        select p.id, p.next_attempt_at
+        from allowed a
+        cross join lateral (
+          select d.id, d.next_attempt_at from ${deliveries} d
+          where d.webhook_id = a.id and d.${queued} and d.next_attempt_at <= now()
+            and (not a.fifo or d.id = (
+              select h.id from ${deliveries} h where h.webhook_id = a.id and h.${queued}
+              order by h.created_at, h.event_key limit 1))
+          order by d.next_attempt_at
+          limit greatest(a.cap, 0)
+          for update of d skip locked
+        ) p
+        order by p.next_attempt_at
+        limit ${limits.limit}
+      ), claimed as (
+        update ${deliveries} d
+        set attempt = d.attempt + 1,
+            next_attempt_at = now() + ${limits.leaseMs} * interval '1 millisecond',
+            updated_at = now()
+        from picked where d.id = picked.id
+        returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test
+      ), spent as (
+        update ${webhooks} w
+        set rate_tat = greatest(coalesce(w.rate_tat, now()), now()) + n.count / a.rate * interval '1 second'
+        from (select webhook_id, count(*) as count from claimed group by webhook_id) n
+        join allowed a on a.id = n.webhook_id
+        where w.id = n.webhook_id and a.rate is not null
+      )
+      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test,
+             e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
+      from claimed c join ${events} e on e.key = c.event_key
+      order by c.created_at, c.event_key`,
+  );
+  if (claimed.length === 0) return [];
+  const webhookIds = [...new Set(claimed.map((row) => row.webhook_id))];
+  const webhookRows = await db.select().from(webhooks).where(inArray(webhooks.id, webhookIds));
+  const webhookById = new Map(webhookRows.map((row) => [row.id, row]));
+  return claimed.flatMap((row) => {
+    const webhook = webhookById.get(row.webhook_id);
+    if (!webhook) return []; // deleted since it was claimed
+    const event: HeraldEvent = {
+      id: row.event_id,
+      type: row.type,
+      source: row.source,
+      time: new Date(row.time).toISOString(),
+      severity: row.severity as Severity,
+      title: row.title,
+      subject: row.subject,
+      data: typeof row.data === "string" ? JSON.parse(row.data) : row.data,
+    };
+    return [
+      {
+        deliveryId: row.id,
+        attempt: row.attempt,
+        throttledAttempts: row.throttled_attempts,
+        createdAt: new Date(row.created_at),
+        isTest: row.is_test,
+        event,
+        webhook,
+      },
+    ];
+  });
+}
+
+interface ClaimedRow {
+  id: string;
+  webhook_id: string;
+  attempt: number;
+  throttled_attempts: number;
+  created_at: Date | string;
+  is_test: boolean;
+  event_id: string;
+  source: string;
+  type: string;
+  time: Date | string;
+  severity: string;
+  title: string;
+  subject: string | null;
+  data: Record<string, unknown> | string;
+}

@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { storeKinds } from "../support/databases";
+import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
+import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
+import { deliveriesIn, deliveriesOf, subscribe } from "../support/subscriptions";
+
+/** `count` auto_ban events, numbered in `data.n`, as one POST. */
+function bans(count: number, from = 0) {
+  return Array.from({ length: count }, (_, i) => ({
+    type: "auto_ban",
+    source: "website-defender",
+    severity: "high",
+    title: `ban ${from + i}`,
+    data: { n: from + i, client_ip: `203.0.113.${(from + i) % 250}` },
+  }));
+}
+
+const numberOf = (request: RecordedRequest) => JSON.parse(request.body).data.n as number;
+
+describe.each(storeKinds())("flow control on %s", (kind) => {
+  let gateway: TestGateway;
+  const receivers: Receiver[] = [];
+
+  async function receiver(answer?: Parameters<typeof startReceiver>[0]) {
+    const started = await startReceiver(answer);
+    receivers.push(started);
+    return started;
+  }
+
+  async function post(events: unknown[]) {
+    const { status, body } = await gateway.api("POST", "/api/v1/events", events);
+    expect(status, JSON.stringify(body)).toBe(202);
+  }
+
+  beforeEach(async () => {
+    gateway = await startTestGateway(kind, { HERALD_DELIVERY_CONCURRENCY: "32" });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+  });
+
+  it("a receiver that hangs holds only its webhook's max_in_flight; another webhook is delivered meanwhile", async () => {
+    const hanging = await receiver(() => new Promise(() => {}));
+    const healthy = await receiver();
+    await subscribe(gateway, { name: "hangs", url: hanging.url, max_in_flight: 4, timeout_ms: 30_000 });
+    const fine = await subscribe(gateway, { name: "fine", url: healthy.url });
+    await post(bans(300));
+    // All 300 arrive while the hanging receiver still holds its requests (it answers after 30 s at the soonest).
+    await healthy.waitFor(300, 25_000);
+    expect(hanging.requests).toHaveLength(4);
+    await deliveriesIn(gateway, fine.id, 300, ["delivered"]);
+  });
+
+  it("a 429 with Retry-After holds every delivery of the webhook until then, and is not a failure", async () => {
+    const arrivals: number[] = [];
+    const throttling = await receiver(() => {
+      arrivals.push(Date.now());
+      return arrivals.length === 1 ? { status: 429, headers: { "retry-after": "2" } } : { status: 200 };
+    });
+    const webhook = await subscribe(gateway, { url: throttling.url, max_in_flight: 1 });
+    await post(bans(5));
+    await throttling.waitFor(1);
+    const held = await eventually(async () => {
+      const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
+      return body.flow_status.throttled_until ? body : undefined;
+    });
+    expect(held.flow_status.throttle_reason).toContain("429");
+    expect(held.flow_status.throttled_for_s).toBeGreaterThan(0);
+    await throttling.waitFor(6, 15_000);
+    const [first, ...after] = arrivals as [number, ...number[]];
+    // Every later request, the throttled one's retry included, came after the 2 s asked for.
+    for (const time of after) expect(time - first).toBeGreaterThanOrEqual(1900);
+    const deliveries = await deliveriesIn(gateway, webhook.id, 5, ["delivered"]);
+    expect(deliveries.every((delivery) => delivery.status === "delivered")).toBe(true);
+    const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
+    expect(body.failure_count).toBe(0);
+  });
+
+  it("a paused webhook queues and sends nothing; resumed, it sends everything, and says who did each", async () => {
+    const target = await receiver();
+    const webhook = await subscribe(gateway, { url: target.url, state: "paused" });
+    expect(webhook).toMatchObject({ state: "paused", is_active: true, state_changed_by: "bootstrap" });
+    await post(bans(20));
+    await eventually(async () => {
+      const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
+      return body.flow_status.queued.pending === 20 ? true : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(target.requests).toHaveLength(0);
+
+    const { body: key } = await gateway.api("POST", "/api/v1/keys", { name: "on-call", role: "admin" });
+    const resumed = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { state: "active" }, key.key);
+    expect(resumed.body).toMatchObject({ state: "active", state_changed_by: "on-call" });
+    await target.waitFor(20);
+    await deliveriesIn(gateway, webhook.id, 20, ["delivered"]);
+  });
+
+  it("is_active mirrors the state both ways", async () => {
+    const target = await receiver();
+    const webhook = await subscribe(gateway, { url: target.url, is_active: false });
+    expect(webhook).toMatchObject({ state: "disabled", is_active: false });
+    const paused = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { state: "paused" });
+    expect(paused.body).toMatchObject({ state: "paused", is_active: true });
+    const active = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { is_active: true });
+    expect(active.body).toMatchObject({ state: "active", is_active: true });
+    const contradiction = await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, {
+      state: "active",
+      is_active: false,
+    });
+    expect(contradiction.status).toBe(422);
+    expect(contradiction.body.issues).toContainEqual(
+      expect.objectContaining({ path: "is_active", message: "contradicts state active" }),
+    );
+  });
+
+  it("a lossy webhook keeps the newest max_queue deliveries and records the rest as discarded", async () => {
+    const target = await receiver();
+    const webhook = await subscribe(gateway, { url: target.url, lossy: true, max_queue: 100 });
+    await post(bans(1000));
+    const deliveries = await deliveriesIn(gateway, webhook.id, 1000, ["delivered", "discarded"]);
+    const discarded = deliveries.filter((delivery) => delivery.status === "discarded");
+    expect(discarded).toHaveLength(900);
+    expect(discarded[0].error).toContain("max_queue 100");
+    await target.waitFor(100);
+    expect(target.requests.map(numberOf).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 100 }, (_, i) => 900 + i),
+    );
+  });
+
+  it("a FIFO webhook sends in arrival order, one at a time, and a failing head holds the rest", async () => {
+    let failedOnce = false;
+    const target = await receiver((request) => {
+      if (numberOf(request) === 2 && !failedOnce) {
+        failedOnce = true;
+        return { status: 500 };
+      }
+      return { status: 200 };
+    });
+    const webhook = await subscribe(gateway, { url: target.url, ordering: "fifo" });
+    await post(bans(10));
+    await target.waitFor(11);
+    expect(target.requests.map(numberOf)).toEqual([0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await deliveriesIn(gateway, webhook.id, 10, ["delivered"]);
+  });
+
+  it("a rate limit spaces deliveries: the burst at once, then per_second", async () => {
+    const arrivals: number[] = [];
+    const target = await receiver(() => {
+      arrivals.push(Date.now());
+      return { status: 200 };
+    });
+    const webhook = await subscribe(gateway, { url: target.url, rate_limit: { per_second: 10, burst: 2 } });
+    await post(bans(12));
+    await target.waitFor(12);
+    // Two at once, then one every 100 ms: the tenth after the burst no sooner than a second in.
+    expect((arrivals[11] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(950);
+    const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
+    expect(body.rate_limit).toEqual({ per_second: 10, burst: 2 });
+    expect(body.flow_status.rate_tokens).toBeGreaterThanOrEqual(0);
+  });
+
+  it("discard_after_s discards what waited longer than the webhook allows", async () => {
+    const target = await receiver();
+    const webhook = await subscribe(gateway, { url: target.url, state: "paused", discard_after_s: 1 });
+    await post(bans(3));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { state: "active" });
+    const deliveries = await deliveriesIn(gateway, webhook.id, 3, ["discarded"]);
+    expect(deliveries[0].error).toContain("within 1 s");
+    expect(target.requests).toHaveLength(0);
+  });
+
+  it("refuses flow settings that make no sense, naming the field", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ max_in_flight: 0 }, "max_in_flight"],
+      [{ max_queue: 10 }, "max_queue"],
+      [{ state: "sleeping" }, "state"],
+      [{ rate_limit: { per_second: 0 } }, "rate_limit.per_second"],
+      [{ ordering: "lifo" }, "ordering"],
+    ];
+    for (const [fields, path] of cases) {
+      const { status, body } = await gateway.api("POST", "/api/v1/webhooks", {
+        name: "bad",
+        url: "https://example.com/",
+        ...fields,
+      });
+      expect(status, JSON.stringify(fields)).toBe(422);
+      expect(body.issues.map((detail: { path: string }) => detail.path)).toContain(path);
+    }
+  });
+
+  it("lists a webhook's throttled attempt in its history", async () => {
+    let answered = 0;
+    const target = await receiver(() =>
+      answered++ === 0 ? { status: 429, headers: { "retry-after": "1" } } : { status: 200 },
+    );
+    const webhook = await subscribe(gateway, { url: target.url });
+    await post(bans(1));
+    const [delivery] = await deliveriesIn(gateway, webhook.id, 1, ["delivered"]);
+    const { body } = await gateway.api("GET", `/api/v1/deliveries/${delivery.id}`);
+    expect(body.attempts.map((attempt: { status_code: number }) => attempt.status_code)).toEqual([429, 200]);
+    expect(await deliveriesOf(gateway, webhook.id)).toHaveLength(1);
+  });
+});
