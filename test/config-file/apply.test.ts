@@ -149,7 +149,7 @@ describe.each(storeKinds())("config apply on %s", (kind) => {
     expect(row?.managedBy).toMatch(/herald\.yaml$/);
   });
 
-  it("keeps the failure threshold's is_active unless the file sets it", async () => {
+  it("keeps the failure threshold's state unless the file sets it", async () => {
     await apply(`webhooks:\n${SIEM}`);
     const [row] = await storedWebhooks();
     await updateWebhook(store.db, row?.id as string, {
@@ -158,7 +158,7 @@ describe.each(storeKinds())("config apply on %s", (kind) => {
       failureCount: 50,
     });
     expect(await plan(`webhooks:\n${SIEM}`)).toContain("No changes");
-    expect(await plan(`webhooks:\n${SIEM}    is_active: true\n`)).toContain("      is_active: false → true");
+    expect(await plan(`webhooks:\n${SIEM}    is_active: true\n`)).toContain("      state: disabled → active");
     await apply(`webhooks:\n${SIEM}    is_active: true\n`);
     const [reactivated] = await storedWebhooks();
     expect(reactivated).toMatchObject({ isActive: true, failureCount: 0, disabledReason: null });

@@ -73,7 +73,7 @@ api_keys:
     expect(await managedHook()).toMatchObject({ id: hook.id, min_severity: "info" });
   });
 
-  it("still sends tests and previews of a managed webhook, and lets is_active alone be switched", async () => {
+  it("still sends tests and previews of a managed webhook, and lets its state alone be switched", async () => {
     const hook = await managedHook();
     const test = await gateway.api("POST", `/api/v1/webhooks/${hook.id}/test`, { event_type: "auth.failed" });
     expect(test.body).toMatchObject({ status: "delivered", success: true });
@@ -82,6 +82,8 @@ api_keys:
     const off = await gateway.api("PUT", `/api/v1/webhooks/${hook.id}`, { is_active: false });
     expect(off.status).toBe(200);
     expect(off.body.is_active).toBe(false);
+    const paused = await gateway.api("PUT", `/api/v1/webhooks/${hook.id}`, { state: "paused" });
+    expect(paused.body).toMatchObject({ state: "paused", managed_by: "config" });
   });
 
   it("lets a webhook made through the API be changed and deleted as before", async () => {
