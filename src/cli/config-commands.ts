@@ -7,11 +7,10 @@ import { planText } from "../config-file/plan-text";
 import { DEFAULT_EVENT_CATALOG } from "../events/catalog";
 import { keyFieldTable } from "../formats/key-fields";
 import { createRenderPool } from "../rendering/pool";
-import { DataDirLockedError } from "../store/data-dir-lock";
-import { openStore, type Store } from "../store/db";
 import { listApiKeys } from "../store/keys";
 import { listAllWebhooks } from "../store/webhooks";
-import { actionOf, CommandError, parseCommandArgs, UsageError } from "./args";
+import { actionOf, parseCommandArgs, UsageError } from "./args";
+import { withStore } from "./store-commands";
 
 type Env = Record<string, string | undefined>;
 
@@ -48,25 +47,6 @@ async function checked(config: Config, read: ReadConfig): Promise<DesiredState> 
     return await checkConfigFile(read, (input) => renderer.validate(input, new Date()));
   } finally {
     await renderer.close();
-  }
-}
-
-/** Opens the store (up to date), runs `work`, and closes it; a store held by a server is said plainly. */
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  let store: Store;
-  try {
-    store = openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.HERALD_DATA_DIR, poolSize: 2 });
-  } catch (error) {
-    if (!(error instanceof DataDirLockedError)) throw error;
-    throw new CommandError(
-      `${error.message}.\nStop it first, or restart it with HERALD_CONFIG set: a server applies the file when it starts and logs what changed.`,
-    );
-  }
-  try {
-    await store.migrate();
-    return await work(store);
-  } finally {
-    await store.close().catch(() => {});
   }
 }
 

@@ -11,10 +11,12 @@ export const WHEN_LOCKED: Record<string, string> = {
     "Stop it first, give this process its own HERALD_DATA_DIR, or run several processes on one PostgreSQL server (DATABASE_URL).",
   migrate: "The running server applied every migration when it started; stop it first to run migrate alone.",
   keys: "Manage keys through the running server's API instead (POST, GET or DELETE /api/v1/keys with an admin key), or stop it first.",
+  config:
+    "Stop it first, or restart it with HERALD_CONFIG set: a server applies the file when it starts and logs what changed.",
 };
 
 /** Opens the store, brings its schema up to date, runs `work`, and always closes it again. */
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
   const store = openStore({ databaseUrl: config.DATABASE_URL, dataDir: config.HERALD_DATA_DIR, poolSize: 2 });
   try {
     await store.migrate();
