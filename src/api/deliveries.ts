@@ -17,7 +17,9 @@ export const deliveryWireSchema = z
   .strictObject({
     id: z.uuid(),
     webhook_id: z.uuid(),
-    event_id: z.string(),
+    webhook_name: z.string(),
+    event_id: z.string().meta({ description: "The event's id, unique with `event_source`" }),
+    event_source: z.string(),
     event_type: z.string(),
     status: z.enum(DELIVERY_STATUSES),
     attempt: z.number().int().meta({ description: "Attempts made so far" }),
@@ -54,7 +56,9 @@ export function deliveryToWire(row: DeliveryView): z.infer<typeof deliveryWireSc
   return {
     id: row.id,
     webhook_id: row.webhookId,
+    webhook_name: row.webhookName,
     event_id: row.eventId,
+    event_source: row.eventSource,
     event_type: row.eventType,
     status: row.status,
     attempt: row.attempt,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ValidationError } from "../errors";
 import { acceptEvent, incomingEventSchema, MAX_EVENTS_PER_POST, parseIncomingBatch } from "../events/event";
 import { ingestEvents } from "../store/ingest";
+import { CURSOR_PARAMETER, cursorQuery, encodeCursor, pagedListSchema } from "./cursor";
 import type { ApiDeps, AppEnv } from "./deps";
 import { errors } from "./openapi/components";
 import { access, jsonAnswer, jsonBody, LIMIT_PARAMETER } from "./openapi/describe";
@@ -38,9 +39,7 @@ const ingestAnswerSchema = z.strictObject({
   ),
 });
 
-const eventTypesAnswerSchema = z.strictObject({
-  data: z.array(z.strictObject({ type: z.string(), description: z.string() })),
-});
+const eventTypesAnswerSchema = pagedListSchema(z.strictObject({ type: z.string(), description: z.string() }));
 
 export function eventRoutes(deps: ApiDeps) {
   const app = new Hono<AppEnv>();
@@ -99,15 +98,24 @@ export function eventRoutes(deps: ApiDeps) {
     tags: ["Events"],
     summary: "List the event type catalog",
     description: "The built-in event types and those added by HERALD_EVENT_TYPES, each with its description.",
-    parameters: [LIMIT_PARAMETER],
+    parameters: [LIMIT_PARAMETER, CURSOR_PARAMETER],
     responses: { 200: jsonAnswer("The event types", eventTypesAnswerSchema), ...errors(422) },
   });
 
-  /** The catalog is configuration held in memory, so the limit applies here rather than in SQL. */
+  /** The catalog is configuration held in memory, so paging happens here rather than in SQL. */
   app.get("/webhooks/events/types", describeTypes, (c) => {
-    const types = Object.entries(deps.catalog).slice(0, listLimit(c));
+    const all = Object.entries(deps.catalog);
+    // A page starts after the type its cursor names.
+    const after = cursorQuery(c, ([type, ...rest]) =>
+      rest.length === 0 && type !== undefined && Object.hasOwn(deps.catalog, type) ? type : undefined,
+    );
+    const start = after === undefined ? 0 : all.findIndex(([type]) => type === after) + 1;
+    const limit = listLimit(c);
+    const types = all.slice(start, start + limit);
+    const last = types[types.length - 1];
     const answer: z.infer<typeof eventTypesAnswerSchema> = {
       data: types.map(([type, description]) => ({ type, description })),
+      next_cursor: start + limit < all.length && last ? encodeCursor([last[0]]) : null,
     };
     return c.json(answer);
   });

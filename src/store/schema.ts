@@ -94,7 +94,12 @@ export const events = pgTable(
     data: json("data").$type<Record<string, unknown>>().notNull(),
     receivedAt: createdAt(),
   },
-  (table) => [uniqueIndex("events_source_id_idx").on(table.source, table.id)],
+  (table) => [
+    uniqueIndex("events_source_id_idx").on(table.source, table.id),
+    // GET /events (newest first, paged by received_at and key) and GET /events/{id} (by id alone).
+    index("events_received_idx").on(table.receivedAt, table.key),
+    index("events_id_idx").on(table.id),
+  ],
 );
 
 export const DELIVERY_STATUSES = ["pending", "retrying", "delivered", "dead", "discarded"] as const;
@@ -137,6 +142,8 @@ export const deliveries = pgTable(
       .where(sql`${table.status} in ('pending', 'retrying')`),
     index("deliveries_webhook_created_idx").on(table.webhookId, table.createdAt),
     index("deliveries_event_idx").on(table.eventKey),
+    // GET /deliveries across webhooks: newest first, paged by created_at and id.
+    index("deliveries_created_idx").on(table.createdAt, table.id),
   ],
 );
 
