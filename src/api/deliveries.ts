@@ -33,6 +33,18 @@ export const deliveryWireSchema = z
       .meta({ description: "The first KiB of the receiver's last answer" }),
     warnings: z.array(z.string()).meta({ description: "What a format or transport had to cut or change" }),
     is_test: z.boolean(),
+    dedup_key: z
+      .string()
+      .nullable()
+      .meta({ description: "The event's key under the webhook's dedup (null without dedup)" }),
+    repeats_suppressed: z
+      .number()
+      .int()
+      .meta({ description: "Repeats dedup suppressed before this delivery, which its message reported" }),
+    reported_by: z
+      .uuid()
+      .nullable()
+      .meta({ description: "For a suppressed delivery: the delivery whose message counted it" }),
     created_at: timestamp,
     updated_at: timestamp,
     next_attempt_at: timestamp.nullable().meta({ description: "While pending or retrying: when it is due" }),
@@ -69,6 +81,9 @@ export function deliveryToWire(row: DeliveryView): z.infer<typeof deliveryWireSc
     response_excerpt: row.responseExcerpt,
     warnings: row.warnings ?? [],
     is_test: row.isTest,
+    dedup_key: row.dedupKey,
+    repeats_suppressed: row.suppressedBefore,
+    reported_by: row.reportedBy,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
     next_attempt_at: waiting ? row.nextAttemptAt.toISOString() : null,

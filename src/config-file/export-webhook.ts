@@ -39,6 +39,7 @@ const FIELD_ORDER = [
   "discard_after_s",
   "lossy",
   "max_queue",
+  "dedup",
   "state",
 ];
 

@@ -25,6 +25,7 @@ const OUTCOMES: Record<DeliveryStatus, { level: "debug" | "info" | "warn" | "err
   retrying: { level: "warn", message: "delivery attempt failed; it will be retried" },
   dead: { level: "error", message: "delivery failed for good" },
   discarded: { level: "warn", message: "delivery discarded: not sent in time" },
+  suppressed: { level: "debug", message: "delivery suppressed: a repeat within the dedup window" },
 };
 
 /**

@@ -65,10 +65,12 @@ export async function attemptDelivery(
   const { webhook } = job;
   let rendered: Rendered;
   try {
+    const suppressed = jobs.reduce((sum, each) => sum + each.suppressedBefore, 0);
     rendered = await deps.renderer.render(
       webhook,
       jobs.map((each) => each.event),
       now,
+      suppressed,
     );
   } catch (error) {
     const isTemplates =

@@ -76,6 +76,19 @@ export function decideAttempt(
   };
 }
 
+/**
+ * The records of one request's retries share one retry time, the first one's: the jitter is drawn
+ * once per request, not per delivery, so a batch is retried as the batch it was, together.
+ * A throttled record keeps its own time (the receiver's, the same for all of them).
+ */
+export function retryTogether(records: AttemptRecord[]): AttemptRecord[] {
+  const retries = (record: AttemptRecord) => record.status === "retrying" && record.throttle === null;
+  const at = records.find(retries)?.nextAttemptAt;
+  return at
+    ? records.map((record) => (retries(record) ? { ...record, nextAttemptAt: at } : record))
+    : records;
+}
+
 /** The age after which a webhook's deliveries are discarded unsent: its own, or the process's (0: never). */
 export function maxAgeMs(job: DeliveryJob, defaultMaxAgeMs: number): number {
   const own = readFlow(job.webhook.flow).discard_after_s;

@@ -8,7 +8,7 @@ import { type AttemptRecord, type DeliveryJob, releaseDeliveries } from "../stor
 import { readFlow } from "../webhooks/flow";
 import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
-import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent } from "./decide";
+import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent, retryTogether } from "./decide";
 import { createRecorder } from "./recorder";
 import { eventsPerRequest, eventsPerRequestTable } from "./render";
 import type { RetryPolicy } from "./retry-policy";
@@ -107,11 +107,10 @@ export function createDeliveryEngine(
       );
       metrics.attempt(first.webhook.id, outcome.durationMs, outcome.statusCode);
       const answeredAt = deps.now();
-      records.push(
-        ...fresh.map((job, index) =>
-          decideAttempt(job, outcomeOfEvent(outcome, index), answeredAt, settings.retryPolicy),
-        ),
+      const decided = fresh.map((job, index) =>
+        decideAttempt(job, outcomeOfEvent(outcome, index), answeredAt, settings.retryPolicy),
       );
+      records.push(...retryTogether(decided));
     }
     await Promise.all(records.map((record) => recorder.record(record)));
     const recordedAt = deps.now();

@@ -35,6 +35,7 @@ export function eventsPerRequestTable(): Record<string, number> {
 /**
  * What a webhook sends for `events`: its format through its template, framed by its destination
  * (a syslog destination wraps cef, leef or json as the MSG of a syslog message). Pure, like formats.
+ * `suppressed`: the repeats dedup suppressed before this message, which its templates may show.
  */
 export function renderForWebhook(
   webhook: RenderSettings,
@@ -43,6 +44,7 @@ export function renderForWebhook(
   now: Date,
   maxBytesPerEvent: number,
   keyFields?: KeyFieldTable,
+  suppressed = 0,
 ): Rendered {
   const format = findFormat(webhook.format);
   if (!format) throw new FormatError(`unknown format "${webhook.format}"`);
@@ -50,7 +52,7 @@ export function renderForWebhook(
   if (!destination) throw new FormatError(`unknown destination kind "${webhook.destination.kind}"`);
   const options = format.optionsSchema.parse(webhook.options);
   const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  const rendered = renderBatch(format, events, options, template, now, keyFields);
+  const rendered = renderBatch(format, events, options, template, now, keyFields, suppressed);
   const framed = destination.frame
     ? destination.frame({ rendered, events, format, settings: webhook.destination, url: webhook.url })
     : rendered;

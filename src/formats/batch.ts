@@ -9,7 +9,8 @@ export function formatBatchSize(format: Pick<Format<unknown>, "batch">): number 
 
 /**
  * One request's body for `events`: each event rendered on its own, joined as the format frames a
- * batch. The one place that holds a request to the number of events its format takes.
+ * batch. The one place that holds a request to the number of events its format takes. The
+ * `suppressed` count (dedup's repeats) goes with the first event only: it is the request's.
  */
 export function renderBatch<Options>(
   format: Format<Options>,
@@ -18,13 +19,16 @@ export function renderBatch<Options>(
   template: RenderTemplate,
   now: Date,
   keyFields?: KeyFieldTable,
+  suppressed = 0,
 ): Rendered {
   const max = formatBatchSize(format);
   if (events.length === 0 || events.length > max) {
     const takes = max === 1 ? "one event per request" : `1 to ${max} events per request`;
     throw new FormatError(`the ${format.name} format takes ${takes}, not ${events.length}`);
   }
-  const [first, ...rest] = events.map((event) => format.render({ event, options, template, now, keyFields }));
+  const [first, ...rest] = events.map((event, index) =>
+    format.render({ event, options, template, now, keyFields, suppressed: index === 0 ? suppressed : 0 }),
+  );
   if (!first) throw new FormatError(`the ${format.name} format rendered nothing`);
   if (!format.batch) return first;
   // A batch is one request: a message in parts cannot be framed into it.

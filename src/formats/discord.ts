@@ -64,11 +64,11 @@ export const discordFormat: Format<DiscordOptions> = {
   description: "Discord incoming webhook: a message with an embed per event",
   contentType: "application/json",
   optionsSchema: discordOptionsSchema,
-  render({ event, options, template, keyFields }) {
+  render({ event, options, template, keyFields, suppressed }) {
     const warnings: string[] = [];
     const human = humanContext(event, options, keyFields, warnings);
     // Assigned, not spread, for speed (see templateContext).
-    const message = parseMessage(template(Object.assign(templateContext(event, options), human)));
+    const message = parseMessage(template(Object.assign(templateContext(event, options, suppressed), human)));
     const embeds = (message.embeds ?? []) as JsonObject[];
     const mention =
       options.mention && isAtLeast(event.severity, options.mention_severity) ? options.mention : undefined;

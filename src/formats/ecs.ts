@@ -154,10 +154,10 @@ export const ecsFormat: Format<EcsOptions> = {
   // _bulk takes any number of actions and needs a newline after the last line (ES "Bulk API").
   batch: { max: 100, separator: "\n", terminator: "\n" },
   destination: "elasticsearch",
-  render({ event, options, template, now }) {
+  render({ event, options, template, now, suppressed }) {
     const warnings: string[] = [];
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(templateContext(event, options), {
+    const context = Object.assign(templateContext(event, options, suppressed), {
       ecs: ecsFields(event, options, now, warnings),
     });
     const document = requiredFields(parseTemplateJson(template(context)), event, warnings);

@@ -10,6 +10,8 @@ export type RenderTemplate = (context: TemplateContext) => string;
 export interface TemplateContext extends HeraldEvent {
   event_type: string;
   options: Record<string, unknown>;
+  /** Repeats the webhook's dedup suppressed since its previous message (0: none). */
+  suppressed: number;
 }
 
 export interface RenderInput<Options> {
@@ -23,6 +25,8 @@ export interface RenderInput<Options> {
    * HERALD_FIELD_ALIASES adds. Absent: the built-in table.
    */
   keyFields?: KeyFieldTable;
+  /** Repeats the webhook's dedup suppressed since its previous message, which this one reports. Absent: 0. */
+  suppressed?: number;
 }
 
 export interface Rendered {
@@ -77,7 +81,7 @@ export class FormatError extends Error {
   override name = "FormatError";
 }
 
-export function templateContext(event: HeraldEvent, options: object): TemplateContext {
+export function templateContext(event: HeraldEvent, options: object, suppressed = 0): TemplateContext {
   // Field by field rather than {...event, …}: V8 gives a spread copy a shape that the keys added
   // after it make slow (about 1 µs each, per render), where this literal takes a few nanoseconds.
   return {
@@ -91,6 +95,7 @@ export function templateContext(event: HeraldEvent, options: object): TemplateCo
     data: event.data,
     event_type: event.type,
     options: options as Record<string, unknown>,
+    suppressed,
   };
 }
 

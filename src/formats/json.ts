@@ -10,9 +10,9 @@ export const jsonFormat: Format<z.infer<typeof jsonOptionsSchema>> = {
   contentType: "application/json",
   allowsContentTypeHeader: true,
   optionsSchema: jsonOptionsSchema,
-  render({ event, options, template }) {
+  render({ event, options, template, suppressed }) {
     // Parsing checks the template's output; re-serialising sends it compact.
-    const body = JSON.stringify(parseTemplateJson(template(templateContext(event, options))));
+    const body = JSON.stringify(parseTemplateJson(template(templateContext(event, options, suppressed))));
     return { contentType: "application/json", body, warnings: [] };
   },
 };

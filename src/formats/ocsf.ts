@@ -68,12 +68,12 @@ export const ocsfFormat: Format<OcsfOptions> = {
   contentType: "application/json",
   optionsSchema: ocsfOptionsSchema,
   // No batch: OCSF defines events, not a way to send several over HTTP, and receivers differ.
-  render({ event, options, template }) {
+  render({ event, options, template, suppressed }) {
     const warnings: string[] = [];
     const address = sourceAddress(event.data);
     const unmapped = address ? withoutField(event.data, address.field) : event.data;
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(templateContext(event, options), { unmapped });
+    const context = Object.assign(templateContext(event, options, suppressed), { unmapped });
     const parts = templateParts(parseTemplateJson(template(context)), warnings);
     const finding = detectionFinding(event, options, parts, address?.ip);
     return { contentType: "application/json", body: JSON.stringify(finding), warnings };

@@ -76,14 +76,14 @@ export const pagerDutyFormat: Format<PagerDutyOptions> = {
   contentType: "application/json",
   optionsSchema: pagerDutyOptionsSchema,
   secretOptions: [["routing_key"]],
-  render({ event, options, template, keyFields }) {
+  render({ event, options, template, keyFields, suppressed }) {
     const warnings: string[] = [];
     const { key, used } = findKeyFields(event, options.fields, keyFields);
     const links = eventLinks(event, options.link_template, warnings);
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(templateContext(event, options), {
+    const context = Object.assign(templateContext(event, options, suppressed), {
       key_fields: key,
-      details: keyFieldsFirst(event.data, used),
+      details: withSuppressed(keyFieldsFirst(event.data, used), suppressed ?? 0),
     });
     const shaped = parseShape(template(context));
     const pdEvent = triggerEvent(event, shaped, options, links, warnings);
@@ -91,6 +91,11 @@ export const pagerDutyFormat: Format<PagerDutyOptions> = {
     return { contentType: "application/json", body, warnings };
   },
 };
+
+/** The details a responder reads, led by the repeats dedup suppressed, when there were any. */
+function withSuppressed(details: JsonObject, suppressed: number): JsonObject {
+  return suppressed > 0 ? { repeats_suppressed: suppressed, ...details } : details;
+}
 
 function parseShape(text: string): JsonObject {
   const shaped = parseTemplateJson(text);

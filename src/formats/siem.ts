@@ -166,15 +166,19 @@ export function siemFormat<Options extends object>(spec: SiemFormatSpec<Options>
 }
 
 function renderSiemLine<Options extends object>(
-  { event, options, template }: RenderInput<Options>,
+  { event, options, template, suppressed }: RenderInput<Options>,
   line: SiemLine<Options>,
   name: string,
 ): Rendered {
   const warnings: string[] = [];
   // Assigned, not spread, for speed (see templateContext).
-  const context = Object.assign(templateContext(event, options), line.context(event, options, warnings), {
-    [HELPER_WARNINGS]: warnings,
-  });
+  const context = Object.assign(
+    templateContext(event, options, suppressed),
+    line.context(event, options, warnings),
+    {
+      [HELPER_WARNINGS]: warnings,
+    },
+  );
   // A template file's final line break ends the line; it is not part of the event.
   const rendered = template(context).replace(/[\r\n]+$/, "");
   if (/[\r\n]/.test(rendered)) {

@@ -78,11 +78,11 @@ export const slackFormat: Format<SlackOptions> = {
     /** The configured mention and a space when the event is at least mention_severity, else nothing. */
     slackMention: (severity: unknown, options: unknown) => slackMention(severity, options),
   },
-  render({ event, options, template, keyFields }) {
+  render({ event, options, template, keyFields, suppressed }) {
     const warnings: string[] = [];
     // Assigned, not spread, for speed (see templateContext).
     const context = Object.assign(
-      templateContext(event, options),
+      templateContext(event, options, suppressed),
       humanContext(event, options, keyFields, warnings),
     );
     const message = parseMessage(template(context));

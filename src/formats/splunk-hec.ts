@@ -51,8 +51,8 @@ export const splunkHecFormat: Format<SplunkHecOptions> = {
   // below Splunk's default 1 MB limit.
   batch: { max: 100, separator: "\n" },
   destination: "splunk_hec",
-  render({ event, options, template }) {
-    const payload = parsePayload(template(templateContext(event, options)));
+  render({ event, options, template, suppressed }) {
+    const payload = parsePayload(template(templateContext(event, options, suppressed)));
     return {
       contentType: "application/json",
       body: JSON.stringify(hecEvent(event, payload, options)),

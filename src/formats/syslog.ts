@@ -44,9 +44,9 @@ export const syslogFormat: Format<SyslogOptions> = {
       return Object.hasOwn(SYSLOG_SEVERITIES, key) ? String(SYSLOG_SEVERITIES[key as Severity]) : "";
     },
   },
-  render({ event, options, template }) {
+  render({ event, options, template, suppressed }) {
     // MSG is free text to the end of the message: no template output can break the envelope.
-    const msg = template(templateContext(event, options));
+    const msg = template(templateContext(event, options, suppressed));
     const { message, warnings } = syslogEnvelope(event, msg, options, {
       rfc: "5424",
       structuredData: eventParams(event),

@@ -95,12 +95,12 @@ export const teamsFormat: Format<TeamsOptions> = {
     /** data.link, an entry of data.links, data.url or data.asset when it is an http(s) URL, else "". */
     eventLink: firstDataLink,
   },
-  render({ event, options, template, keyFields }) {
+  render({ event, options, template, keyFields, suppressed }) {
     const warnings: string[] = [];
     const { mention, mention_severity } = options;
     // Assigned, not spread, for speed (see templateContext).
     const context = Object.assign(
-      templateContext(event, options),
+      templateContext(event, options, suppressed),
       humanContext(event, options, keyFields, warnings),
       {
         teams_mention:

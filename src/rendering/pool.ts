@@ -24,7 +24,8 @@ export interface RenderPoolSettings extends RenderWorkerSettings {
  */
 export interface RenderPool {
   /** What a webhook sends for these events (the delivery engine's renders). */
-  render(webhook: RenderSettings, events: HeraldEvent[], now: Date): Promise<Rendered>;
+  /** `suppressed`: the repeats dedup suppressed before this message (0: none). */
+  render(webhook: RenderSettings, events: HeraldEvent[], now: Date, suppressed?: number): Promise<Rendered>;
   /** Checks a webhook's format, options and template against samples; throws ValidationError. */
   validate(input: WebhookInput, now: Date): Promise<void>;
   /** What a webhook defined by `input` would send for `event`; throws ValidationError. */
@@ -162,7 +163,8 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   for (let i = 0; i < settings.workers; i++) spawn();
 
   return {
-    render: (webhook, events, now) => run("delivery", "render", webhook, events, now),
+    render: (webhook, events, now, suppressed = 0) =>
+      run("delivery", "render", webhook, events, now, suppressed),
     validate: (input, now) => run("api", "validate", input, now).catch(asTemplateIssue),
     preview: (input, event, now, eventPath) =>
       run("api", "preview", input, event, now, eventPath).catch(asTemplateIssue),

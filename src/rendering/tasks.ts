@@ -19,8 +19,15 @@ export interface RenderTaskDeps {
 
 /** The work a render worker does: every call into user templates goes through one of these. */
 export const RENDER_TASKS = {
-  render(deps: RenderTaskDeps, webhook: RenderSettings, events: HeraldEvent[], now: Date): Rendered {
-    return renderForWebhook(webhook, events, deps.templates, now, deps.maxBytesPerEvent, deps.keyFields);
+  render(
+    deps: RenderTaskDeps,
+    webhook: RenderSettings,
+    events: HeraldEvent[],
+    now: Date,
+    suppressed = 0,
+  ): Rendered {
+    const { templates, maxBytesPerEvent, keyFields } = deps;
+    return renderForWebhook(webhook, events, templates, now, maxBytesPerEvent, keyFields, suppressed);
   },
   validate(deps: RenderTaskDeps, input: WebhookInput, now: Date): void {
     validateWebhook(input, deps.templates, deps.catalog, now, deps.keyFields);

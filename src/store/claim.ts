@@ -59,7 +59,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         end as cap, r.fifo
         from ready r
       ), picked as (
-        select p.id, p.next_attempt_at
+        select p.id, p.next_attempt_at, a.id as webhook_id
         from allowed a
         cross join lateral (
           select d.id, d.next_attempt_at from ${deliveries} d
@@ -73,13 +73,29 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         ) p
         order by p.next_attempt_at
         limit ${limits.limit}
+      ), reporter as (
+        -- The first delivery claimed now of each webhook reports the repeats dedup suppressed since
+        -- its previous message; each repeat names it. Repeats an ingest has not committed yet wait
+        -- for a later claim, so none is counted twice or missed.
+        select distinct on (p.webhook_id) p.id, p.webhook_id from picked p
+        order by p.webhook_id, p.next_attempt_at, p.id
+      ), reported as (
+        update ${deliveries} s set reported_by = r.id
+        from reporter r
+        where s.webhook_id = r.webhook_id and s.status = 'suppressed' and s.reported_by is null
+        returning s.reported_by
+      ), reports as (
+        select reported_by as id, count(*)::int as count from reported group by reported_by
       ), claimed as (
         update ${deliveries} d
         set attempt = d.attempt + 1,
             next_attempt_at = now() + ${limits.leaseMs} * interval '1 millisecond',
+            suppressed_before = d.suppressed_before + coalesce(reports.count, 0),
             updated_at = now()
-        from picked where d.id = picked.id
-        returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test
+        from picked left join reports on reports.id = picked.id
+        where d.id = picked.id
+        returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test,
+                  d.suppressed_before
       ), spent as (
         update ${webhooks} w
         set rate_tat = greatest(coalesce(w.rate_tat, now()), now()) + n.count / a.rate * interval '1 second'
@@ -87,7 +103,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         join allowed a on a.id = n.webhook_id
         where w.id = n.webhook_id and a.rate is not null
       )
-      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test,
+      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test, c.suppressed_before,
              e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
       from claimed c join ${events} e on e.key = c.event_key
       order by c.created_at, c.event_key`,
@@ -116,6 +132,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         throttledAttempts: row.throttled_attempts,
         createdAt: new Date(row.created_at),
         isTest: row.is_test,
+        suppressedBefore: row.suppressed_before,
         event,
         webhook,
       },
@@ -130,6 +147,7 @@ interface ClaimedRow {
   throttled_attempts: number;
   created_at: Date | string;
   is_test: boolean;
+  suppressed_before: number;
   event_id: string;
   source: string;
   type: string;

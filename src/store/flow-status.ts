@@ -23,6 +23,9 @@ export const flowStatusSchema = z
       .int()
       .nullable()
       .meta({ description: "Deliveries the rate limit lets go at once now; null without a rate limit" }),
+    repeats_suppressed_unreported: z.number().int().meta({
+      description: "Repeats dedup suppressed since the webhook's last message: its next message reports them",
+    }),
   })
   .meta({ id: "FlowStatus" });
 export type FlowStatus = z.infer<typeof flowStatusSchema>;
@@ -36,6 +39,11 @@ export async function flowStatus(db: Db, webhook: WebhookRow, now: Date): Promis
       where webhook_id = ${webhook.id} and status in ('pending', 'retrying')
       group by status`,
   );
+  const [unreported] = await queryRows<{ count: number | string }>(
+    db,
+    sql`select count(*) as count from ${deliveries}
+        where webhook_id = ${webhook.id} and status = 'suppressed' and reported_by is null`,
+  );
   const depth = (status: string) => Number(rows.find((row) => row.status === status)?.depth ?? 0);
   const ages = rows.map((row) => Math.max(0, Number(row.age)));
   const held = webhook.throttledUntil !== null && webhook.throttledUntil > now;
@@ -48,6 +56,7 @@ export async function flowStatus(db: Db, webhook: WebhookRow, now: Date): Promis
       : null,
     throttle_reason: held ? webhook.throttleReason : null,
     rate_tokens: rateTokens(webhook, now),
+    repeats_suppressed_unreported: Number(unreported?.count ?? 0),
   };
 }
 

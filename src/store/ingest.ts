@@ -2,7 +2,10 @@ import { eq, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
 import { type Subscription, subscriptionMatches } from "../events/matching";
 import type { Severity } from "../events/severity";
+import { compileDedupKey } from "../webhooks/dedup";
+import { readFlow } from "../webhooks/flow";
 import { type Db, queryRows } from "./db";
+import { suppressRepeats } from "./dedup";
 import { trimLossyQueues } from "./lossy";
 import { deliveries, events, webhooks } from "./schema";
 
@@ -45,23 +48,42 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
         returning key, id, source`,
     );
     const keyOf = new Map(inserted.map((row) => [identity(row), Number(row.key)]));
+    const dedupKeyOf = new Map(
+      subscribers.flatMap((webhook) => {
+        const dedup = readFlow(webhook.flow).dedup;
+        return dedup ? [[webhook.id, compileDedupKey(dedup.key)] as const] : [];
+      }),
+    );
 
-    const deliveryRows: { webhook_id: string; event_key: number }[] = [];
+    const deliveryRows: { webhook_id: string; event_key: number; dedup_key: string | null }[] = [];
     const results = batch.map((event): IngestResult => {
       const key = keyOf.get(identity(event));
       // A second copy of the same event in one batch is a duplicate too.
       keyOf.delete(identity(event));
       if (key === undefined) return { id: event.id, type: event.type, duplicate: true, deliveriesQueued: 0 };
       const matching = subscribers.filter((webhook) => subscriptionMatches(asSubscription(webhook), event));
-      for (const webhook of matching) deliveryRows.push({ webhook_id: webhook.id, event_key: key });
+      for (const webhook of matching) {
+        const dedupKey = dedupKeyOf.get(webhook.id)?.(event) ?? null;
+        deliveryRows.push({ webhook_id: webhook.id, event_key: key, dedup_key: dedupKey });
+      }
       return { id: event.id, type: event.type, duplicate: false, deliveriesQueued: matching.length };
     });
 
     if (deliveryRows.length > 0) {
-      await tx.execute(sql`
-        insert into ${deliveries} (webhook_id, event_key)
-        select v.webhook_id, v.event_key
-        from json_to_recordset(${JSON.stringify(deliveryRows)}::json) as v(webhook_id uuid, event_key bigint)`);
+      const keyed = await queryRows<{ id: string }>(
+        tx,
+        sql`
+          with queued as (
+            insert into ${deliveries} (webhook_id, event_key, dedup_key)
+            select v.webhook_id, v.event_key, v.dedup_key
+            from json_to_recordset(${JSON.stringify(deliveryRows)}::json) as v(webhook_id uuid, event_key bigint, dedup_key text)
+            returning id, dedup_key)
+          select id from queued where dedup_key is not null`,
+      );
+      await suppressRepeats(
+        tx,
+        keyed.map((row) => row.id),
+      );
       const fedLossy = subscribers.filter(
         (webhook) => !webhook.paused && deliveryRows.some((row) => row.webhook_id === webhook.id),
       );

@@ -14,6 +14,8 @@ export interface DeliveryJob {
   throttledAttempts: number;
   createdAt: Date;
   isTest: boolean;
+  /** Repeats the webhook's dedup suppressed before this delivery: its message reports them. */
+  suppressedBefore: number;
   event: HeraldEvent;
   webhook: WebhookRow;
 }
@@ -192,7 +194,16 @@ export async function createTestDelivery(db: Db, webhook: WebhookRow, event: Her
       })
       .returning({ id: deliveries.id, createdAt: deliveries.createdAt });
     const { id, createdAt } = delivery as { id: string; createdAt: Date };
-    const job = { deliveryId: id, attempt: 1, throttledAttempts: 0, createdAt, isTest: true, event, webhook };
+    const job = {
+      deliveryId: id,
+      attempt: 1,
+      throttledAttempts: 0,
+      createdAt,
+      isTest: true,
+      suppressedBefore: 0,
+      event,
+      webhook,
+    };
     return job satisfies DeliveryJob;
   });
 }

@@ -102,7 +102,15 @@ export const events = pgTable(
   ],
 );
 
-export const DELIVERY_STATUSES = ["pending", "retrying", "delivered", "dead", "discarded"] as const;
+/** `suppressed`: a repeat within the webhook's dedup window, never sent (its error names the earlier delivery). */
+export const DELIVERY_STATUSES = [
+  "pending",
+  "retrying",
+  "delivered",
+  "dead",
+  "discarded",
+  "suppressed",
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const deliveries = pgTable(
@@ -129,6 +137,12 @@ export const deliveries = pgTable(
     isTest: boolean("is_test").notNull().default(false),
     /** Attempts a receiver throttled (429): they wait, but do not use up the webhook's retries. */
     throttledAttempts: integer("throttled_attempts").notNull().default(0),
+    /** The event's dedup key for this webhook (its `dedup.key` filled in); null without dedup. */
+    dedupKey: text("dedup_key"),
+    /** Repeats suppressed before this delivery, which its message reports (counted as it is claimed). */
+    suppressedBefore: integer("suppressed_before").notNull().default(0),
+    /** For a suppressed delivery: the delivery whose message reported it (null until one is claimed). */
+    reportedBy: uuid("reported_by"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
@@ -144,6 +158,14 @@ export const deliveries = pgTable(
     index("deliveries_event_idx").on(table.eventKey),
     // GET /deliveries across webhooks: newest first, paged by created_at and id.
     index("deliveries_created_idx").on(table.createdAt, table.id),
+    // Dedup looks for an earlier delivery of the same key within the window.
+    index("deliveries_dedup_idx")
+      .on(table.webhookId, table.dedupKey, table.createdAt)
+      .where(sql`${table.dedupKey} is not null`),
+    // The claim counts each webhook's repeats not yet reported.
+    index("deliveries_unreported_idx")
+      .on(table.webhookId)
+      .where(sql`${table.status} = 'suppressed' and ${table.reportedBy} is null`),
   ],
 );
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dedupSchema } from "./dedup";
 
 /** A webhook's state: `paused` queues and sends nothing; `disabled` takes no new events either. */
 export const WEBHOOK_STATES = ["active", "paused", "disabled"] as const;
@@ -34,6 +35,8 @@ export const flowFields = {
   /** With `max_queue`: when more are queued, the oldest never-tried ones are discarded (and recorded). */
   lossy: z.boolean().default(false),
   max_queue: z.number().int().min(1).max(10_000_000).nullable().default(null),
+  /** `{key, window_s}`: an event whose key was queued or delivered within the window is suppressed. */
+  dedup: dedupSchema,
 };
 
 export const flowSchema = z.strictObject(flowFields);

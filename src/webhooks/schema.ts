@@ -145,6 +145,7 @@ export function inputToRow(input: WebhookInput) {
       discard_after_s: input.discard_after_s,
       lossy: input.lossy,
       max_queue: input.max_queue,
+      dedup: input.dedup,
     },
   };
 }

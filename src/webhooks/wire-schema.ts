@@ -50,6 +50,7 @@ export const webhookWireSchema = z
     discard_after_s: fields.discard_after_s.unwrap(),
     lossy: fields.lossy.unwrap(),
     max_queue: fields.max_queue.unwrap(),
+    dedup: fields.dedup.unwrap(),
     state: fields.state.unwrap(),
     is_active: z.boolean().meta({ description: "Mirrors state: false when disabled" }),
     state_changed_by: z

@@ -42,6 +42,7 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
       discard_after_s: null,
       lossy: false,
       max_queue: null,
+      dedup: null,
       state: "active",
       is_active: true,
       managed_by: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideAttempt } from "../../src/delivery/decide";
+import { decideAttempt, retryTogether } from "../../src/delivery/decide";
 import { failure } from "../../src/destinations/destination";
 import type { DeliveryJob } from "../../src/store/queue";
 
@@ -13,6 +13,7 @@ function job(attempt: number, throttledAttempts: number): DeliveryJob {
     throttledAttempts,
     createdAt: now,
     isTest: false,
+    suppressedBefore: 0,
     event: {} as DeliveryJob["event"],
     webhook: { id: "w", retryCount: 3, flow: {} } as DeliveryJob["webhook"],
   };
@@ -54,5 +55,17 @@ describe("what becomes of a delivery after an attempt", () => {
   it("Retry-After is honoured up to HERALD_RETRY_AFTER_MAX_S", () => {
     const record = decideAttempt(job(1, 0), answered(429, 3_600_000), now, policy);
     expect(record.nextAttemptAt).toEqual(new Date(now.getTime() + 60_000));
+  });
+
+  it("the deliveries of one request are retried together: the jitter is drawn once", () => {
+    const jittery = { ...policy, jitter: 0.5 };
+    const decided = Array.from({ length: 50 }, () =>
+      decideAttempt(job(1, 0), answered(500, null), now, jittery),
+    );
+    expect(new Set(decided.map((record) => record.nextAttemptAt?.getTime())).size).toBeGreaterThan(1);
+    const together = retryTogether(decided);
+    expect(new Set(together.map((record) => record.nextAttemptAt?.getTime()))).toEqual(
+      new Set([decided[0]?.nextAttemptAt?.getTime()]),
+    );
   });
 });

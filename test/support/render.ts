@@ -17,7 +17,8 @@ export const engine = createTemplateEngine(FORMATS);
  */
 export function inProcessRenderer(maxBytesPerEvent = 1024 * 1024): Pick<RenderPool, "render"> {
   return {
-    render: async (webhook, events, now) => renderForWebhook(webhook, events, engine, now, maxBytesPerEvent),
+    render: async (webhook, events, now, suppressed) =>
+      renderForWebhook(webhook, events, engine, now, maxBytesPerEvent, undefined, suppressed),
   };
 }
 
