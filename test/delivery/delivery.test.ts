@@ -289,8 +289,13 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
       [
         "id",
         "webhook_id",
+        "webhook_name",
         "event_id",
+        "event_source",
         "event_type",
+        "dedup_key",
+        "repeats_suppressed",
+        "reported_by",
         "status",
         "attempt",
         "status_code",
