@@ -57,8 +57,9 @@ export async function startGateway(
   const catalog = { ...DEFAULT_EVENT_CATALOG, ...config.HERALD_EVENT_TYPES, ...configFile?.top.event_types };
   const metrics = createGatewayMetrics(new Registry(), {
     db: store.db,
+    poolUse: () => store.poolUse(),
     catalog,
-    onError: (error) => log.error("metrics: could not read the queue", { error: describeError(error) }),
+    onError: (error) => log.error("metrics: could not read the database", { error: describeError(error) }),
   });
   const renderer = createRenderPool({
     workers: config.HERALD_RENDER_WORKERS,

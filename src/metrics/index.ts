@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, type Registry } from "prom-client";
 import type { EventCatalog } from "../events/catalog";
-import type { Db } from "../store/db";
+import type { Db, PoolUse } from "../store/db";
 import { createDeliveryMetrics, type DeliveryMetrics } from "./delivery";
 import { createIngestMetrics, type IngestMetrics } from "./ingest";
+import { registerPoolGauges } from "./pool";
 import { registerQueueGauges } from "./queue";
 
 /** A gateway's metrics: its own registry (never prom-client's global one) and what records into it. */
@@ -14,10 +15,16 @@ export interface GatewayMetrics {
 
 export function createGatewayMetrics(
   registry: Registry,
-  deps: { db: Db; catalog: EventCatalog; onError: (error: unknown) => void },
+  deps: {
+    db: Db;
+    poolUse: () => Promise<PoolUse>;
+    catalog: EventCatalog;
+    onError: (error: unknown) => void;
+  },
 ): GatewayMetrics {
   collectDefaultMetrics({ register: registry });
   registerQueueGauges(registry, deps.db, deps.onError);
+  registerPoolGauges(registry, deps.poolUse, deps.onError);
   return {
     registry,
     delivery: createDeliveryMetrics(registry),

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from "prom-client";
 import type { Db } from "../store/db";
 import { type QueueStat, queueStats } from "../store/queue-stats";
+import { sharedRead } from "./scrape";
 
 /** The most webhook × state series the queue gauges report (the deepest queues first). */
 export const MAX_QUEUE_SERIES = 1000;
@@ -11,19 +12,7 @@ export const MAX_QUEUE_SERIES = 1000;
  * both empty for that scrape and is reported to `onError`.
  */
 export function registerQueueGauges(registry: Registry, db: Db, onError: (error: unknown) => void) {
-  let pending: Promise<QueueStat[]> | undefined;
-  // Both gauges' collect() run in the same tick of one scrape: the first starts the query, the second shares it.
-  const stats = () => {
-    pending ??= queueStats(db, MAX_QUEUE_SERIES)
-      .catch((error: unknown) => {
-        onError(error);
-        return [];
-      })
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
+  const stats = sharedRead(() => queueStats(db, MAX_QUEUE_SERIES), [] as QueueStat[], onError);
   const gauge = (name: string, help: string, value: (stat: QueueStat) => number) =>
     new Gauge({
       name,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -20,7 +21,17 @@ export interface Store {
   kind: "pglite" | "postgres";
   /** Applies the migrations in drizzle/ that have not been applied yet. */
   migrate(): Promise<void>;
+  /** How much of the connection pool is in use now (what herald_db_pool_* report). */
+  poolUse(): Promise<PoolUse>;
   close(): Promise<void>;
+}
+
+export interface PoolUse {
+  /** Connections the pool may open (1 for the embedded store). */
+  max: number;
+  /** Open connections running a statement, and open ones waiting for work; null when unknown. */
+  active: number | null;
+  idle: number | null;
 }
 
 const MIGRATION_LOCK_ID = 7460398;
@@ -53,11 +64,25 @@ export function openStore(options: StoreOptions): Store {
 }
 
 function openPostgres(url: string, poolSize: number, progress: (message: string) => void): Store {
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  // A name of its own, so the server's pg_stat_activity tells this pool's connections apart.
+  const applicationName = `herald-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,
     kind: "postgres",
+    async poolUse() {
+      // The connection asking is one of the active ones.
+      const [row] = await client<{ active: number; idle: number }[]>`
+        select count(*) filter (where state = 'active')::int as active,
+               count(*) filter (where state like 'idle%')::int as idle
+        from pg_stat_activity where application_name = ${applicationName}`;
+      return { max: poolSize, active: row?.active ?? 0, idle: row?.idle ?? 0 };
+    },
     async migrate() {
       // Several Herald processes may start at once against one server: one migrates, the others wait.
       progress("applying database migrations (PostgreSQL)");
@@ -109,6 +134,8 @@ function pgliteStore(client: PGlite, dataDir: string, progress: (message: string
   return {
     db,
     kind: "pglite",
+    // One connection, in this process: whether it is busy at a given instant says nothing.
+    poolUse: async () => ({ max: 1, active: null, idle: null }),
     async migrate() {
       try {
         await client.waitReady;

@@ -134,6 +134,22 @@ describe.each(storeKinds())("GET /metrics on %s", (kind) => {
     expect(value(await scrape(), "herald_deliveries_in_flight")).toBe(0);
   });
 
+  it("reports the database pool: its size, and on PostgreSQL its open connections by state", async () => {
+    const metrics = await scrape();
+    if (kind === "pglite") {
+      expect(value(metrics, "herald_db_pool_max")).toBe(1);
+      expect(metrics.get("herald_db_pool_connections")?.samples ?? []).toEqual([]);
+      return;
+    }
+    expect(value(metrics, "herald_db_pool_max")).toBe(gateway.config.HERALD_DB_POOL_SIZE);
+    // The connection that asked was running a statement; the engine keeps others open.
+    expect(value(metrics, "herald_db_pool_connections", { state: "active" })).toBeGreaterThanOrEqual(1);
+    const open =
+      (value(metrics, "herald_db_pool_connections", { state: "active" }) ?? 0) +
+      (value(metrics, "herald_db_pool_connections", { state: "idle" }) ?? 0);
+    expect(open).toBeLessThanOrEqual(gateway.config.HERALD_DB_POOL_SIZE);
+  });
+
   it("answers 401 without a key, 403 to an ingest key, and is not under /api/v1", async () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
     const bad = await fetch(`${gateway.url}/metrics`, { headers: { authorization: "Bearer nope" } });
