@@ -1,49 +1,12 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "../src/cli/commands";
 import { openStore } from "../src/store/db";
 import { insertWebhook } from "../src/store/webhooks";
-
-const ROOT = join(import.meta.dirname, "..");
-const run = promisify(execFile);
-
-/** `herald <args>` as a user runs it, against the embedded store in `dataDir`. */
-function herald(args: string[], dataDir: string, env: Record<string, string> = {}) {
-  return run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HERALD_DATA_DIR: dataDir, HERALD_TEMPLATES_DIR: "", ...env },
-  });
-}
-
-/** A failed `herald` run, as execFile rejects with it: exit code and output. */
-function failure(args: string[], dataDir: string, env: Record<string, string> = {}) {
-  return herald(args, dataDir, env).then(
-    (result) => {
-      throw new Error(`herald ${args.join(" ")} succeeded: ${result.stdout}`);
-    },
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
-
-async function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${output}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve(output);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-  });
-}
+import { failure, herald, ROOT, waitForOutput } from "./support/cli";
 
 // Each test starts real processes on a fresh embedded store: PGlite's first start alone takes 10-30 s.
 describe("the herald command", { timeout: 180_000 }, () => {
@@ -231,10 +194,7 @@ describe("the herald command", { timeout: 180_000 }, () => {
   });
 
   it("says which setting is wrong", async () => {
-    const failed = await run(process.execPath, ["--import", "tsx", "src/main.ts", "migrate"], {
-      cwd: ROOT,
-      env: { ...process.env, HERALD_DATA_DIR: dataDir, PORT: "http" },
-    }).catch((e) => e);
+    const failed = await failure(["migrate"], dataDir, { PORT: "http" });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/PORT: /);
   });

@@ -1,47 +1,10 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { failure, herald, ROOT, waitForOutput } from "../support/cli";
 import { testKey, writeConfig } from "./helpers";
-
-const ROOT = join(import.meta.dirname, "..", "..");
-const run = promisify(execFile);
-
-/** `herald <args>` as a user runs it, against the embedded store in `dataDir`. */
-function herald(args: string[], dataDir: string, env: Record<string, string> = {}) {
-  return run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HERALD_DATA_DIR: dataDir, HERALD_TEMPLATES_DIR: "", HERALD_CONFIG: "", ...env },
-  });
-}
-
-/** A failed `herald` run: exit code and output. */
-function failure(args: string[], dataDir: string, env: Record<string, string> = {}) {
-  return herald(args, dataDir, env).then(
-    (result) => {
-      throw new Error(`herald ${args.join(" ")} succeeded: ${result.stdout}`);
-    },
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${output}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve(output);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-  });
-}
 
 const CONFIG = `event_types:
   custom.alert: An alert from our own tooling
