@@ -14,7 +14,8 @@ export class ApiError extends Error {
 
 export interface Api {
   get<T>(path: string): Promise<T>;
-  send<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T>;
+  /** `signal` cancels the request (a preview overtaken by a newer one). */
+  send<T>(method: "POST" | "PUT" | "DELETE", path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
 }
 
 /** The message an error answer carries, or a description of an answer that is not the API's JSON. */
@@ -33,7 +34,7 @@ async function errorOf(response: Response): Promise<ApiError> {
  * that key do. A 401 (the key unknown, or revoked meanwhile) is also told to `onUnauthorized`.
  */
 export function createApi(key: string, onUnauthorized: (error: ApiError) => void): Api {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await fetch(`/api/v1${path}`, {
       method,
       headers: {
@@ -42,6 +43,7 @@ export function createApi(key: string, onUnauthorized: (error: ApiError) => void
       },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
+      signal,
     });
     if (!response.ok) {
       const error = await errorOf(response);
@@ -53,27 +55,11 @@ export function createApi(key: string, onUnauthorized: (error: ApiError) => void
   }
   return {
     get: (path) => call("GET", path),
-    send: (method, path, body) => call(method, path, body),
+    send: (method, path, body, signal) => call(method, path, body, signal),
   };
 }
 
-/**
- * The key's role. No endpoint says who a key is yet, so this asks for what only some roles may
- * read: webhooks (admin and viewer), then API keys (admin only). A 401 is thrown as it came.
- */
+/** The key's role, as GET /whoami says (any valid key may ask). A 401 is thrown as it came. */
 export async function findRole(api: Api): Promise<Role> {
-  const refusedAs = async (path: string, role: Role): Promise<Role | undefined> => {
-    try {
-      await api.get(path);
-      return undefined;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 403) return role;
-      throw error;
-    }
-  };
-  return (
-    (await refusedAs("/webhooks?limit=1", "ingest")) ??
-    (await refusedAs("/keys?limit=1", "viewer")) ??
-    "admin"
-  );
+  return (await api.get<{ name: string; role: Role }>("/whoami")).role;
 }

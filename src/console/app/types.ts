@@ -31,6 +31,8 @@ export interface FormatInfo {
   destination: string;
   secret_options: string[];
   options_schema: JsonSchema;
+  content_type: string;
+  default_template: string;
 }
 
 export interface DestinationInfo {
@@ -50,6 +52,7 @@ export interface Webhook {
   events_policy: string;
   min_severity: string;
   options: JsonObject;
+  template: string | null;
   method: string;
   headers: Record<string, string>;
   destination: { kind: string } & JsonObject;
@@ -62,13 +65,68 @@ export interface Webhook {
   disabled_reason: string | null;
 }
 
+export const DELIVERY_STATUSES = ["pending", "retrying", "delivered", "dead", "discarded", "suppressed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface Delivery {
   id: string;
-  status: string;
+  webhook_id: string;
+  webhook_name: string;
+  event_id: string;
+  event_source: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempt: number;
   status_code: number | null;
+  success: boolean | null;
   error: string | null;
+  duration_ms: number | null;
+  response_excerpt: string | null;
+  warnings: string[];
+  is_test: boolean;
   created_at: string;
   updated_at: string;
+  next_attempt_at: string | null;
+}
+
+export interface Attempt {
+  attempt: number;
+  status_code: number | null;
+  success: boolean;
+  error: string | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  created_at: string;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[];
+}
+
+export interface StoredEvent {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  severity: string;
+  title: string;
+  subject: string | null;
+  received_at: string;
+}
+
+export interface EventWithDeliveries extends StoredEvent {
+  data: JsonObject;
+  deliveries: Delivery[];
+}
+
+export type ByStatus = Record<DeliveryStatus, number>;
+
+export interface WebhookStats {
+  counts: ByStatus;
+  success_rate: number | null;
+  latency_ms: { p50: number; p95: number; p99: number } | null;
+  queue: { depth: number; pending: number; retrying: number; oldest_age_s: number | null };
+  hourly: (ByStatus & { hour: string })[];
 }
 
 export interface TestResult {
@@ -92,8 +150,30 @@ export interface ApiKey {
 export interface Issue {
   path: string;
   message: string;
+  /** Where in a template the problem is, for template errors. */
+  line?: number;
+  column?: number;
+}
+
+/** What a preview answers: `body`, then each further message of limit_policy split. */
+export interface Preview {
+  content_type: string;
+  body: string;
+  parts: string[];
+  /** What the format had to cut or change to fit the receiver's limits. */
+  warnings: string[];
+}
+
+export interface EventType {
+  type: string;
+  description: string;
 }
 
 export interface List<T> {
   data: T[];
+}
+
+/** A page of a list the API pages with a cursor. */
+export interface Paged<T> extends List<T> {
+  next_cursor: string | null;
 }

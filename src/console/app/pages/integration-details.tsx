@@ -3,6 +3,7 @@ import type { DestinationInfo, FormatInfo, JsonSchema, Webhook } from "../types"
 import { Page } from "../ui/page";
 import { commonSchema, DELIVERY_SCHEMA, formValueOf, secretPaths } from "./integration-model";
 import { IntegrationState } from "./integration-state";
+import { TemplateLink } from "./workbench-link";
 
 const propertiesOf = (schema: JsonSchema | undefined) => Object.entries(schema?.properties ?? {});
 
@@ -24,7 +25,7 @@ export function IntegrationDetails({
   const secrets = secretPaths(format, destination);
   const value = formValueOf(webhook);
   return (
-    <Page title={webhook.name}>
+    <Page title={webhook.name} actions={<TemplateLink id={webhook.id} label="View template" />}>
       <p>
         State: <IntegrationState webhook={webhook} />
       </p>

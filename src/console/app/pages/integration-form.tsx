@@ -21,6 +21,7 @@ import {
   withKind,
 } from "./integration-model";
 import { IntegrationState } from "./integration-state";
+import { TemplateLink } from "./workbench-link";
 
 interface FormProps extends Pick<PageProps, "api" | "notify"> {
   formats: FormatInfo[];
@@ -144,7 +145,10 @@ export function IntegrationForm({ api, notify, formats, destinations, webhook }:
 
   const kindIssues = issuesFor(issues, kindClaim);
   return (
-    <Page title={saved ? saved.name : "New integration"}>
+    <Page
+      title={saved ? saved.name : "New integration"}
+      actions={saved && <TemplateLink id={saved.id} label="Edit template" />}
+    >
       {saved && (
         <p>
           State: <IntegrationState webhook={saved} />

@@ -5,6 +5,7 @@ import type { Delivery, List, Webhook } from "../types";
 import { ErrorMessage, Loading, Page } from "../ui/page";
 import { useLoad } from "../ui/use-load";
 import { DeliveryOutcome, IntegrationState } from "./integration-state";
+import { IntegrationStats, STATS_COLUMNS } from "./integration-stats";
 
 /** The last delivery of one integration, loaded on its own so the table shows at once. */
 function LastDelivery({ api, id }: { api: Api; id: string }) {
@@ -18,7 +19,10 @@ function LastDelivery({ api, id }: { api: Api; id: string }) {
   return delivery ? <DeliveryOutcome delivery={delivery} /> : <span class="muted">none yet</span>;
 }
 
-/** Every integration (webhook): where it sends, in which format, and how its last delivery ended. */
+/**
+ * Every integration (webhook): where it sends, in which format, how its last delivery ended, and
+ * its last 24 hours (success rate, p95 latency, queue, deliveries per hour).
+ */
 export function IntegrationsPage({ api, role }: PageProps) {
   const webhooks = useLoad(() => api.get<List<Webhook>>("/webhooks"), [api]);
   const actions = role === "admin" && (
@@ -40,6 +44,11 @@ export function IntegrationsPage({ api, role }: PageProps) {
               <th scope="col">Destination</th>
               <th scope="col">State</th>
               <th scope="col">Last delivery</th>
+              {STATS_COLUMNS.map((column) => (
+                <th scope="col" key={column}>
+                  {column}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -58,6 +67,7 @@ export function IntegrationsPage({ api, role }: PageProps) {
                 <td>
                   <LastDelivery api={api} id={webhook.id} />
                 </td>
+                <IntegrationStats api={api} id={webhook.id} name={webhook.name} />
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,143 @@
+import { useState } from "preact/hooks";
+import type { PageProps } from "../page-props";
+import { DELIVERY_STATUSES, type Delivery, type List, type Webhook } from "../types";
+import { ConfirmDialog } from "../ui/confirm";
+import { ErrorMessage, Loading, Page } from "../ui/page";
+import { Pager } from "../ui/pager";
+import { isoFromLocal, queryString } from "../ui/query";
+import { useLoad } from "../ui/use-load";
+import { usePagedList } from "../ui/use-paged";
+import { DeliveryTable } from "./delivery-table";
+
+interface Filters {
+  webhook: string;
+  status: string;
+  type: string;
+  /** datetime-local values, in the reader's time zone. */
+  from: string;
+  to: string;
+}
+
+const NO_FILTER: Filters = { webhook: "", status: "", type: "", from: "", to: "" };
+
+/** The filters as GET /deliveries (and POST /deliveries/retry) take them, but for the state. */
+const scope = (filters: Filters) => ({
+  webhook: filters.webhook,
+  type: filters.type.trim(),
+  since: isoFromLocal(filters.from),
+  until: isoFromLocal(filters.to),
+});
+
+/** Which state Retry all takes deliveries from: discarded ones if those are shown, dead ones otherwise. */
+const retriedState = (filters: Filters) => (filters.status === "discarded" ? "discarded" : "dead");
+
+/** Every delivery across integrations, newest first, filtered and paged; Retry all for an admin. */
+export function DeliveriesPage({ api, role, notify }: PageProps) {
+  const webhooks = useLoad(() => api.get<List<Webhook>>("/webhooks?limit=1000"), [api]);
+  const [draft, setDraft] = useState<Filters>(NO_FILTER);
+  const [filters, setFilters] = useState<Filters>(NO_FILTER);
+  const query = queryString({ ...scope(filters), status: filters.status });
+  const list = usePagedList<Delivery>(api, "/deliveries", query);
+  const [confirming, setConfirming] = useState(false);
+  const [failure, setFailure] = useState<Error>();
+
+  const field = (name: keyof Filters) => ({
+    id: `filter-${name}`,
+    value: draft[name],
+    onInput: (event: Event) =>
+      setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value }),
+  });
+
+  async function retryAll() {
+    setConfirming(false);
+    setFailure(undefined);
+    try {
+      const state = retriedState(filters);
+      const path = `/deliveries/retry${queryString({ ...scope(filters), status: state })}`;
+      const result = await api.send<{ queued: number; more: boolean }>("POST", path);
+      const more = result.more ? " More match: press Retry all again for the next ones." : "";
+      notify(
+        `${result.queued} ${state} ${result.queued === 1 ? "delivery" : "deliveries"} queued to be sent again.${more}`,
+      );
+      list.reload();
+    } catch (error) {
+      setFailure(error as Error);
+    }
+  }
+
+  const actions = role === "admin" && (
+    <button type="button" onClick={() => setConfirming(true)}>
+      Retry all
+    </button>
+  );
+  return (
+    <Page title="Deliveries" actions={actions}>
+      <form
+        class="filters"
+        aria-label="Filter deliveries"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setFilters(draft);
+        }}
+      >
+        <div class="field">
+          <label for="filter-webhook">Integration</label>
+          <select {...field("webhook")}>
+            <option value="">All integrations</option>
+            {webhooks.data?.data.map((webhook) => (
+              <option key={webhook.id} value={webhook.id}>
+                {webhook.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="filter-status">Status</label>
+          <select {...field("status")}>
+            <option value="">Any</option>
+            {DELIVERY_STATUSES.map((status) => (
+              <option key={status} value={status}>
+                {status}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="filter-type">Event type</label>
+          <input {...field("type")} autocomplete="off" />
+        </div>
+        <div class="field">
+          <label for="filter-from">From</label>
+          <input type="datetime-local" {...field("from")} />
+        </div>
+        <div class="field">
+          <label for="filter-to">To</label>
+          <input type="datetime-local" {...field("to")} />
+        </div>
+        <button type="submit" class="primary">
+          Filter
+        </button>
+      </form>
+      {failure && <ErrorMessage error={failure} />}
+      {list.error && <ErrorMessage error={list.error} />}
+      {!list.data && !list.error && <Loading />}
+      {list.data?.data.length === 0 && <p>No deliveries match.</p>}
+      {list.data && list.data.data.length > 0 && <DeliveryTable deliveries={list.data.data} />}
+      <Pager list={list} label="Pages of deliveries" />
+      {confirming && (
+        <ConfirmDialog
+          title={`Retry all ${retriedState(filters)} deliveries?`}
+          confirmLabel="Retry all"
+          onConfirm={retryAll}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>
+            Every {retriedState(filters)} delivery that matches the integration, event type and time filters
+            (up to 1,000 at a time) will be sent again now, each under its own webhook-id. Those of inactive
+            integrations and test deliveries are left as they are.
+          </p>
+        </ConfirmDialog>
+      )}
+    </Page>
+  );
+}
