@@ -65,7 +65,14 @@ export interface Webhook {
   disabled_reason: string | null;
 }
 
-export const DELIVERY_STATUSES = ["pending", "retrying", "delivered", "dead", "discarded", "suppressed"] as const;
+export const DELIVERY_STATUSES = [
+  "pending",
+  "retrying",
+  "delivered",
+  "dead",
+  "discarded",
+  "suppressed",
+] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface Delivery {
