@@ -42,6 +42,8 @@ export interface EngineStatus {
   lastClaimError: string | null;
 }
 
+const never = new Promise<void>(() => {});
+
 /** A promise that can be resolved from outside, re-armed after each use. */
 function createSignal() {
   let resolve: () => void = () => {};
@@ -215,7 +217,14 @@ export function createDeliveryEngine(
       }
       for (const group of requests(jobs)) launch(group);
       wakeForNextToken(jobs);
-      if (jobs.length === 0) await workArrived.wait(settings.pollIntervalMs);
+      // Nothing due, or every webhook with work at its max_in_flight: look again when work
+      // arrives, or when a delivery ends and frees its webhook a slot, or at the next poll.
+      if (jobs.length === 0) {
+        await Promise.race([
+          workArrived.wait(settings.pollIntervalMs),
+          inFlight.size > 0 ? slotFreed.wait() : never,
+        ]);
+      }
     }
   }
 
