@@ -13,14 +13,6 @@ export function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome
 }
 
 /**
- * Whether the receiver asked to be left alone: a 429, or a 503 that says for how long. Such an
- * answer holds the whole webhook, not just this delivery.
- */
-export function isThrottle(outcome: SendOutcome): boolean {
-  return outcome.statusCode === 429 || (outcome.statusCode === 503 && outcome.retryAfterMs !== null);
-}
-
-/**
  * What becomes of a delivery after an attempt. A throttled attempt waits for the receiver's
  * Retry-After (at most `retryAfterMaxSeconds`; without one, the retry schedule's delay) and uses
  * up neither a retry nor the webhook's failure count: the age limit bounds how long it waits.
@@ -46,7 +38,8 @@ export function decideAttempt(
     const status = outcome.success ? ("delivered" as const) : ("dead" as const);
     return { ...base, status, nextAttemptAt: null, countsForWebhook: false, throttle: null };
   }
-  if (isThrottle(outcome)) {
+  // The destination says whether its receiver throttled (HTTP: a 429, or a 503 saying for how long).
+  if (outcome.throttled) {
     // Without a Retry-After, throttled attempts back off along the retry schedule.
     const backoff = nextStep(
       { success: false, retryable: true, retryAfterMs: null },
@@ -57,7 +50,9 @@ export function decideAttempt(
     const backoffMs = backoff.status === "retrying" ? backoff.delayMs : 0;
     const waitMs = Math.min(outcome.retryAfterMs ?? backoffMs, policy.retryAfterMaxSeconds * 1000);
     const until = new Date(now.getTime() + waitMs);
-    const reason = `the receiver answered ${outcome.statusCode}${outcome.retryAfterMs === null ? "" : ` with a wait of ${Math.ceil(outcome.retryAfterMs / 1000)} s`}`;
+    const asked =
+      outcome.retryAfterMs === null ? "" : `, asking to wait ${Math.ceil(outcome.retryAfterMs / 1000)} s`;
+    const reason = `${outcome.error ?? "the receiver throttled"}${asked}`;
     return {
       ...base,
       status: "retrying",

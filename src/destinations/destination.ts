@@ -8,6 +8,8 @@ export interface EventOutcome {
   success: boolean;
   retryable: boolean;
   error: string | null;
+  /** The receiver asked to be left alone for a while (see SendOutcome). */
+  throttled?: boolean;
 }
 
 /**
@@ -22,6 +24,11 @@ export interface SendOutcome {
   error: string | null;
   /** The receiver's Retry-After, in milliseconds, when it gave one. */
   retryAfterMs: number | null;
+  /**
+   * The receiver asked to be left alone for a while (HTTP 429, or 503 saying for how long): the
+   * engine holds the whole webhook, not just this delivery. Absent: false.
+   */
+  throttled?: boolean;
   /** The start of what the receiver answered, bounded. */
   responseExcerpt: string | null;
   durationMs: number;

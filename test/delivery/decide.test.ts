@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decideAttempt, retryTogether } from "../../src/delivery/decide";
-import { failure } from "../../src/destinations/destination";
+import { classifyResponse } from "../../src/destinations/http/answers";
 import type { DeliveryJob } from "../../src/store/queue";
 
 const policy = { scheduleSeconds: [5, 30, 120], retryAfterMaxSeconds: 60, jitter: 0 };
@@ -19,8 +19,16 @@ function job(attempt: number, throttledAttempts: number): DeliveryJob {
   };
 }
 
+/** What an HTTP receiver's answer makes of an attempt, Retry-After in milliseconds. */
 const answered = (statusCode: number, retryAfterMs: number | null) =>
-  failure(`HTTP ${statusCode}`, true, 10, { statusCode, retryAfterMs });
+  classifyResponse(
+    {
+      statusCode,
+      headers: retryAfterMs === null ? {} : { "retry-after": String(retryAfterMs / 1000) },
+      body: "",
+    },
+    10,
+  );
 
 describe("what becomes of a delivery after an attempt", () => {
   it("a stream of 429s never makes a delivery dead, however many retries the webhook allows", () => {

@@ -185,7 +185,7 @@ describe("the _bulk answer reader, on the stand-in's answers to the ecs format",
         event.type === "auto_ban"
           ? { success: false, retryable: false, error: mapping }
           : event.type === "brute_force"
-            ? { success: false, retryable: true, error: throttled }
+            ? { success: false, retryable: true, error: throttled, throttled: true }
             : DELIVERED,
       ),
     );

@@ -109,6 +109,8 @@ function readItem(item: unknown): EventOutcome | undefined {
   return {
     success: false,
     retryable: status === 429 || status >= 500,
+    // es_rejected_execution_exception: the cluster is overloaded, the webhook should back off.
+    ...(status === 429 ? { throttled: true } : {}),
     error: truncateChars(`Elasticsearch ${status}${type ? ` ${type}` : ""}${reason}`, MAX_ERROR_CHARS),
   };
 }

@@ -72,12 +72,14 @@ export function classifyResponse(answer: HttpAnswer, durationMs: number): SendOu
   const said = readJsonAnswer(answer.body);
   const retryAfter = [parseRetryAfter(header(headers, "retry-after"), Date.now()), said.retryAfterMs];
   const known = retryAfter.filter((ms): ms is number => ms !== null);
+  const retryAfterMs = known.length > 0 ? Math.max(...known) : null;
   return {
     ...base,
     success: false,
     retryable,
     error: said.message ? `HTTP ${statusCode}: ${said.message}` : `HTTP ${statusCode}`,
-    retryAfterMs: known.length > 0 ? Math.max(...known) : null,
+    retryAfterMs,
+    throttled: statusCode === 429 || (statusCode === 503 && retryAfterMs !== null),
   };
 }
 
