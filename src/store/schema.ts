@@ -12,6 +12,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { DELIVERY_STATUSES, type DeliveryStatus } from "./delivery-statuses";
 
 /** A webhook's destination: its kind and its settings side by side (src/destinations/). */
 export type WebhookDestination = { kind: string } & Record<string, unknown>;
@@ -102,16 +103,7 @@ export const events = pgTable(
   ],
 );
 
-/** `suppressed`: a repeat within the webhook's dedup window, never sent (its error names the earlier delivery). */
-export const DELIVERY_STATUSES = [
-  "pending",
-  "retrying",
-  "delivered",
-  "dead",
-  "discarded",
-  "suppressed",
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export { DELIVERY_STATUSES, type DeliveryStatus };
 
 export const deliveries = pgTable(
   "deliveries",

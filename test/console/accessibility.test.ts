@@ -1,13 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ConsoleTab,
-  launchBrowser,
-  logIn,
-  openTab,
-  screenshot,
-  seriousViolations,
-} from "../support/browser";
+import { type ConsoleTab, launchBrowser, logIn, openTab } from "../support/browser";
+import { expectAccessible } from "../support/console-checks";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../support/gateway";
 
 describe("the console's accessibility", () => {
@@ -17,19 +11,6 @@ describe("the console's accessibility", () => {
   let page: Page;
   let viewerKey: string;
   let id: string;
-
-  /**
-   * axe-core finds nothing serious or critical in the light scheme, and no colour contrast too low
-   * in the dark one (only the colours change between them).
-   */
-  async function expectAccessible(name: string) {
-    expect(await seriousViolations(page), `${name} (light)`).toEqual([]);
-    await screenshot(page, `${name}-light`);
-    await page.emulateMedia({ colorScheme: "dark" });
-    expect(await seriousViolations(page, ["color-contrast"]), `${name} (dark)`).toEqual([]);
-    await screenshot(page, `${name}-dark`);
-    await page.emulateMedia({ colorScheme: "light" });
-  }
 
   /** Presses Tab until the focus is on the control named `name` (within 40 presses). */
   async function tabTo(name: string) {
@@ -73,7 +54,7 @@ describe("the console's accessibility", () => {
   it("can be logged in to from the keyboard alone; the login page passes axe", async () => {
     await page.goto(`${gateway.url}/`);
     await page.getByLabel("API key").waitFor();
-    await expectAccessible("login");
+    await expectAccessible(page, "login");
     await tabTo("");
     expect(await page.locator(":focus").getAttribute("id")).toBe("api-key");
     await page.keyboard.type(ADMIN_TOKEN);
@@ -83,7 +64,7 @@ describe("the console's accessibility", () => {
 
   it("the integrations list passes axe", async () => {
     await page.getByRole("row", { name: /Paused SIEM/ }).waitFor();
-    await expectAccessible("integrations");
+    await expectAccessible(page, "integrations");
   });
 
   it("opens a new integration's form from the keyboard; the form passes axe", async () => {
@@ -92,7 +73,7 @@ describe("the console's accessibility", () => {
     await page.getByLabel("Name", { exact: true }).waitFor();
     // The new page's heading has the focus, so the keyboard starts there.
     await expect.poll(() => page.locator("h1:focus").textContent()).toBe("New integration");
-    await expectAccessible("integration-new");
+    await expectAccessible(page, "integration-new");
   });
 
   it("a form with the API's messages beside its fields passes axe", async () => {
@@ -100,13 +81,13 @@ describe("the console's accessibility", () => {
     await page.getByLabel("URL", { exact: true }).fill("not a url");
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator("#field-url-error").waitFor();
-    await expectAccessible("integration-422");
+    await expectAccessible(page, "integration-422");
   });
 
   it("a saved integration's form passes axe", async () => {
     await page.goto(`${gateway.url}/#/integrations/${id}`);
     await page.getByRole("heading", { name: "SOC Teams" }).waitFor();
-    await expectAccessible("integration");
+    await expectAccessible(page, "integration");
   });
 
   it("the delete dialog is reached, answered and left from the keyboard, and passes axe", async () => {
@@ -115,7 +96,7 @@ describe("the console's accessibility", () => {
     const dialog = page.getByRole("dialog", { name: "Delete this integration?" });
     await dialog.waitFor();
     expect(await page.locator("dialog :focus").count()).toBe(1);
-    await expectAccessible("integration-delete");
+    await expectAccessible(page, "integration-delete");
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     expect(await page.locator(":focus").textContent()).toBe("Delete");
@@ -126,14 +107,14 @@ describe("the console's accessibility", () => {
     await page.getByLabel("Name", { exact: true }).fill("ci");
     await page.getByRole("button", { name: "Create key" }).click();
     await page.getByRole("button", { name: "Copy key" }).waitFor();
-    await expectAccessible("keys");
+    await expectAccessible(page, "keys");
   });
 
   it("a viewer's read-only pages pass axe", async () => {
     await page.getByRole("button", { name: "Log out" }).click();
     await logIn(page, gateway.url, viewerKey, `#/integrations/${id}`);
     await page.getByRole("heading", { name: "SOC Teams" }).waitFor();
-    await expectAccessible("viewer-integration");
+    await expectAccessible(page, "viewer-integration");
   });
 
   it("raised no error in the browser: no Content-Security-Policy violation, no failed request", () => {

@@ -1,6 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleTab, launchBrowser, logIn, openTab, screenshot } from "../support/browser";
+import { expectNothingRan } from "../support/console-checks";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 
@@ -20,21 +21,6 @@ describe("hostile data in the console", () => {
   let tab: ConsoleTab;
   let page: Page;
   let id: string;
-
-  /** Nothing ran and nothing was injected: no dialog, no flag set, no element the console never makes. */
-  async function expectNothingRan() {
-    expect(tab.dialogs).toEqual([]);
-    const count = (selector: string) => page.locator(selector).count();
-    const injected = {
-      // A string: the tests are type-checked without the DOM's types, which the server must not see.
-      flag: await page.evaluate("window.__xss ?? null"),
-      images: await count("img"),
-      inlineScripts: await count("script:not([src])"),
-      handlers: await count("[onerror], [onload], [onclick]"),
-      scriptLinks: await count("a[href^='javascript:' i]"),
-    };
-    expect(injected).toEqual({ flag: null, images: 0, inlineScripts: 0, handlers: 0, scriptLinks: 0 });
-  }
 
   beforeAll(async () => {
     [gateway, receiver, browser] = await Promise.all([
@@ -65,7 +51,7 @@ describe("hostile data in the console", () => {
   it("shows hostile integration names in the list as typed", async () => {
     await page.getByRole("link", { name: IMG_NAME, exact: true }).waitFor();
     expect(await page.getByRole("link", { name: SCRIPT_NAME, exact: true }).isVisible()).toBe(true);
-    await expectNothingRan();
+    await expectNothingRan(tab);
   });
 
   it("shows hostile headers in the form as their text", async () => {
@@ -74,7 +60,7 @@ describe("hostile data in the console", () => {
     // The store keeps JSON keys in its own order.
     const headers = (await page.getByLabel("Headers").inputValue()).split("\n").sort();
     expect(headers).toEqual([`X-Link: ${LINK}`, `X-Note: ${HEADER}`]);
-    await expectNothingRan();
+    await expectNothingRan(tab);
   });
 
   it("refuses a javascript: link template beside its field, running nothing", async () => {
@@ -84,7 +70,7 @@ describe("hostile data in the console", () => {
     await page.locator("#field-options-link_template-error").waitFor();
     expect(await page.locator("#field-options-fields-error").textContent()).toContain("must be a path");
     expect(await page.getByLabel("Fields", { exact: true }).inputValue()).toBe(SCRIPT_NAME);
-    await expectNothingRan();
+    await expectNothingRan(tab);
     await page.reload();
     await page.getByRole("heading", { name: IMG_NAME, exact: true }).waitFor();
   });
@@ -95,7 +81,7 @@ describe("hostile data in the console", () => {
     expect(await page.locator(".test-result pre").textContent()).toBe(ANSWER);
     expect(await page.locator(".test-result").textContent()).toContain("answered 500");
     await screenshot(page, "xss-integration");
-    await expectNothingRan();
+    await expectNothingRan(tab);
   });
 
   it("shows hostile names as text to a viewer too (who sees header values masked)", async () => {
@@ -105,13 +91,13 @@ describe("hostile data in the console", () => {
     await page.getByRole("heading", { name: IMG_NAME, exact: true }).waitFor();
     expect(await page.locator("main").textContent()).toContain(`Name${IMG_NAME}URL`);
     expect(await page.locator("main").textContent()).toContain("X-Link: ********");
-    await expectNothingRan();
+    await expectNothingRan(tab);
     await page.getByRole("button", { name: "Log out" }).click();
   });
 
   it("shows a hostile API key name as typed", async () => {
     await logIn(page, gateway.url, ADMIN_TOKEN, "#/keys");
     await page.getByRole("cell", { name: KEY_NAME, exact: true }).waitFor();
-    await expectNothingRan();
+    await expectNothingRan(tab);
   });
 });

@@ -65,15 +65,9 @@ export interface Webhook {
   disabled_reason: string | null;
 }
 
-export const DELIVERY_STATUSES = [
-  "pending",
-  "retrying",
-  "delivered",
-  "dead",
-  "discarded",
-  "suppressed",
-] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+import { DELIVERY_STATUSES, type DeliveryStatus } from "../../store/delivery-statuses";
+
+export { DELIVERY_STATUSES, type DeliveryStatus };
 
 export interface Delivery {
   id: string;

@@ -2,39 +2,12 @@ import { z } from "zod";
 import type { HeraldEvent } from "../../events/event";
 import type { Severity } from "../../events/severity";
 import { characterReplacer, formatDate, truncateChars } from "../../text";
+import { FACILITIES } from "./facilities";
 
 // RFC 5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]
 // RFC 3164: <PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG
 // The syslog format renders its events with this envelope; the syslog destination wraps any
 // other format's rendering (cef, leef, json) in it as MSG.
-
-/** Facility names in code order (RFC 5424 table 1; names as in syslog.h): the index is the code. */
-export const FACILITIES = [
-  "kern",
-  "user",
-  "mail",
-  "daemon",
-  "auth",
-  "syslog",
-  "lpr",
-  "news",
-  "uucp",
-  "cron",
-  "authpriv",
-  "ftp",
-  "ntp",
-  "audit",
-  "alert",
-  "clock",
-  "local0",
-  "local1",
-  "local2",
-  "local3",
-  "local4",
-  "local5",
-  "local6",
-  "local7",
-] as const;
 
 /** Herald's scale on syslog's (RFC 5424 table 2): 2 Critical, 3 Error, 4 Warning, 5 Notice, 6 Informational. */
 export const SYSLOG_SEVERITIES: Record<Severity, number> = {

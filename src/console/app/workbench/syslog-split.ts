@@ -1,34 +1,9 @@
+import { FACILITIES } from "../../../destinations/syslog/facilities";
 import type { SplitRow, SplitSection } from "./siem-split";
 
 // A syslog message split into its RFC 5424 parts (PRI, header fields, structured data, MSG), or
 // an RFC 3164 one into PRI, timestamp, host, tag and MSG, as a receiver such as syslog-ng reads it.
 
-const FACILITIES = [
-  "kern",
-  "user",
-  "mail",
-  "daemon",
-  "auth",
-  "syslog",
-  "lpr",
-  "news",
-  "uucp",
-  "cron",
-  "authpriv",
-  "ftp",
-  "ntp",
-  "audit",
-  "alert",
-  "clock",
-  "local0",
-  "local1",
-  "local2",
-  "local3",
-  "local4",
-  "local5",
-  "local6",
-  "local7",
-];
 const SEVERITIES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
 export interface SyslogSplit {
