@@ -6,9 +6,15 @@ import type { KeyFieldTable } from "../formats/key-fields";
 import { FORMATS, findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import type { TemplateEngine } from "../templates/handlebars";
+import { readFlow } from "../webhooks/flow";
 
 /** The parts of a webhook that decide what it sends. */
 export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination" | "url">;
+
+/** Whether this webhook sends a digest per group: it groups, and its format can say several events at once. */
+export function sendsDigests(webhook: Pick<WebhookRow, "format" | "flow">): boolean {
+  return readFlow(webhook.flow).group !== null && findFormat(webhook.format)?.digest === true;
+}
 
 /** How many events one request to this webhook may carry: its format's batch, capped by its destination. */
 export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destination">): number {

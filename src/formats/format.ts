@@ -27,6 +27,17 @@ export interface RenderInput<Options> {
   keyFields?: KeyFieldTable;
   /** Repeats the webhook's dedup suppressed since its previous message, which this one reports. Absent: 0. */
   suppressed?: number;
+  /**
+   * Set when this one message is a digest of several events of one group (a webhook's `group`;
+   * only for formats that declare `digest`): `event` is then one of `digest.events`.
+   */
+  digest?: DigestInput;
+}
+
+/** The events of one group that one digest carries, oldest first, and the group's values by field path. */
+export interface DigestInput {
+  events: HeraldEvent[];
+  group: Record<string, unknown>;
 }
 
 export interface Rendered {
@@ -65,6 +76,12 @@ export interface Format<Options = Record<string, unknown>> {
    * (splunk_hec: Splunk's {"text","code"} answers and acknowledgements). Absent: "http".
    */
   destination?: string;
+  /**
+   * The format can say several events in one message (a chat message, an alert): a grouping
+   * webhook sends each group's events as one digest. Absent: grouping only sends a group's events
+   * together, each its own message or line (a SIEM never gets events merged into one line).
+   */
+  digest?: boolean;
   /** What render returns is a complete syslog message, which a syslog destination sends as is. */
   completeSyslogMessage?: boolean;
   /**

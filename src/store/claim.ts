@@ -95,7 +95,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         from picked left join reports on reports.id = picked.id
         where d.id = picked.id
         returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test,
-                  d.suppressed_before
+                  d.suppressed_before, d.group_key
       ), spent as (
         update ${webhooks} w
         set rate_tat = greatest(coalesce(w.rate_tat, now()), now()) + n.count / a.rate * interval '1 second'
@@ -103,7 +103,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         join allowed a on a.id = n.webhook_id
         where w.id = n.webhook_id and a.rate is not null
       )
-      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test, c.suppressed_before,
+      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test, c.suppressed_before, c.group_key,
              e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
       from claimed c join ${events} e on e.key = c.event_key
       order by c.created_at, c.event_key`,
@@ -133,6 +133,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         createdAt: new Date(row.created_at),
         isTest: row.is_test,
         suppressedBefore: row.suppressed_before,
+        groupKey: row.group_key,
         event,
         webhook,
       },
@@ -148,6 +149,7 @@ interface ClaimedRow {
   created_at: Date | string;
   is_test: boolean;
   suppressed_before: number;
+  group_key: string | null;
   event_id: string;
   source: string;
   type: string;

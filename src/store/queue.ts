@@ -16,6 +16,8 @@ export interface DeliveryJob {
   isTest: boolean;
   /** Repeats the webhook's dedup suppressed before this delivery: its message reports them. */
   suppressedBefore: number;
+  /** The event's group for a grouping webhook: jobs of one group are sent as one digest. */
+  groupKey: string | null;
   event: HeraldEvent;
   webhook: WebhookRow;
 }
@@ -201,6 +203,7 @@ export async function createTestDelivery(db: Db, webhook: WebhookRow, event: Her
       createdAt,
       isTest: true,
       suppressedBefore: 0,
+      groupKey: null,
       event,
       webhook,
     };

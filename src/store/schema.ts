@@ -7,6 +7,7 @@ import {
   json,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -135,6 +136,8 @@ export const deliveries = pgTable(
     suppressedBefore: integer("suppressed_before").notNull().default(0),
     /** For a suppressed delivery: the delivery whose message reported it (null until one is claimed). */
     reportedBy: uuid("reported_by"),
+    /** The event's group for this webhook (webhooks/group.ts); null when the webhook does not group. */
+    groupKey: text("group_key"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
@@ -175,7 +178,31 @@ export const deliveryAttempts = pgTable(
     error: text("error"),
     durationMs: integer("duration_ms").notNull(),
     responseExcerpt: text("response_excerpt"),
+    /** The request as sent (first part), secrets masked: headers, and the body's first bytes. */
+    requestHeaders: jsonb("request_headers").$type<Record<string, string>>(),
+    requestBody: text("request_body"),
     createdAt: createdAt(),
   },
   (table) => [index("delivery_attempts_delivery_idx").on(table.deliveryId)],
+);
+
+/**
+ * The open groups of grouping webhooks: when each group's queued events are next sent as a digest.
+ * A group's deliveries are queued due at its `flush_at` (store/ingest.ts).
+ */
+export const deliveryGroups = pgTable(
+  "delivery_groups",
+  {
+    webhookId: uuid("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    groupKey: text("group_key").notNull(),
+    /** When the group's next digest goes; in the past once it went, until the next event. */
+    flushAt: timestamp("flush_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.webhookId, table.groupKey] }),
+    // Expired groups are found by time, without reading the open ones.
+    index("delivery_groups_flush_idx").on(table.webhookId, table.flushAt),
+  ],
 );

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
 
 /** The event fields a dedup key may name at the top level; anything else is under `data.`. */
-const TOP_LEVEL_FIELDS = ["type", "source", "severity", "subject", "title"] as const;
+export const KEYABLE_EVENT_FIELDS = ["type", "source", "severity", "subject", "title"] as const;
 
 /** A key piece: literal text, or a path into the event (`["data", "client_ip"]`). */
 type KeyPiece = string | { path: string[] };
@@ -27,7 +27,7 @@ export function parseDedupKey(key: string): { pieces: KeyPiece[] } | { problem: 
     const inner = (match[1] as string).trim();
     const path = inner.split(".");
     const named = PATH.test(inner) && (path[0] === "data" ? path.length > 1 : path.length === 1);
-    if (!named || (path[0] !== "data" && !(TOP_LEVEL_FIELDS as readonly string[]).includes(inner))) {
+    if (!named || (path[0] !== "data" && !(KEYABLE_EVENT_FIELDS as readonly string[]).includes(inner))) {
       return { problem: `{{${match[1]}}} is not a field reference: ${ALLOWED}` };
     }
     pieces.push({ path });
@@ -45,7 +45,7 @@ export function parseDedupKey(key: string): { pieces: KeyPiece[] } | { problem: 
   return { pieces };
 }
 
-const ALLOWED = `only literal text and {{path}} references to ${TOP_LEVEL_FIELDS.join(", ")} or data.<path> (no helpers, blocks or partials)`;
+const ALLOWED = `only literal text and {{path}} references to ${KEYABLE_EVENT_FIELDS.join(", ")} or data.<path> (no helpers, blocks or partials)`;
 
 export const dedupSchema = z
   .strictObject({
@@ -83,7 +83,8 @@ export function compileDedupKey(key: string): (event: HeraldEvent) => string {
   };
 }
 
-function valueAt(event: HeraldEvent, path: string[]): unknown {
+/** The event's value at `path` (["data", "client_ip"]), or undefined. */
+export function valueAt(event: HeraldEvent, path: string[]): unknown {
   let value: unknown = event;
   for (const name of path) {
     if (value === null || typeof value !== "object" || !Object.hasOwn(value, name)) return undefined;

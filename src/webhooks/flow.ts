@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { dedupSchema } from "./dedup";
+import { groupSchema } from "./group";
 
 /** A webhook's state: `paused` queues and sends nothing; `disabled` takes no new events either. */
 export const WEBHOOK_STATES = ["active", "paused", "disabled"] as const;
@@ -37,6 +38,8 @@ export const flowFields = {
   max_queue: z.number().int().min(1).max(10_000_000).nullable().default(null),
   /** `{key, window_s}`: an event whose key was queued or delivered within the window is suppressed. */
   dedup: dedupSchema,
+  /** `{by, wait_s, interval_s, max_events}`: events of one group within the window go as one digest. */
+  group: groupSchema,
 };
 
 export const flowSchema = z.strictObject(flowFields);

@@ -82,6 +82,13 @@ export const webhookInputSchema = z
         message: "only with lossy: true (without it, nothing is ever dropped)",
       });
     }
+    if (input.group !== null && input.ordering === "fifo") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["group"],
+        message: "cannot be combined with ordering fifo, which sends one event at a time",
+      });
+    }
     const { auth, tls, splunk_hec, syslog, destination, state, is_active, ...rest } = input;
     const topLevel = { auth, tls, splunk_hec, syslog };
     return {
@@ -146,6 +153,7 @@ export function inputToRow(input: WebhookInput) {
       lossy: input.lossy,
       max_queue: input.max_queue,
       dedup: input.dedup,
+      group: input.group,
     },
   };
 }

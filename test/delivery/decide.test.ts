@@ -14,6 +14,7 @@ function job(attempt: number, throttledAttempts: number): DeliveryJob {
     createdAt: now,
     isTest: false,
     suppressedBefore: 0,
+    groupKey: null,
     event: {} as DeliveryJob["event"],
     webhook: { id: "w", retryCount: 3, flow: {} } as DeliveryJob["webhook"],
   };
