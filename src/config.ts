@@ -72,7 +72,7 @@ export const configSchema = z.object({
   HERALD_CONFIG: z.string().optional(),
   /** Reject events whose type is not in the catalog (422) instead of passing them to wildcard subscribers. */
   HERALD_STRICT_EVENT_TYPES: flag.default(false),
-  /** Deliveries in flight at once in this process. */
+  /** Requests in flight at once in this process (a batch or a digest of many deliveries is one). */
   HERALD_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(512),
   /** Deliveries claimed from the queue in one query. */
   HERALD_CLAIM_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),

@@ -40,6 +40,7 @@ const FIELD_ORDER = [
   "lossy",
   "max_queue",
   "dedup",
+  "group",
   "state",
 ];
 

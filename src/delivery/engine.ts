@@ -10,7 +10,8 @@ import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
 import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent, retryTogether } from "./decide";
 import { createRecorder } from "./recorder";
-import { eventsPerRequest, eventsPerRequestTable } from "./render";
+import { eventsPerRequestTable } from "./render";
+import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 
 export interface EngineSettings {
@@ -84,6 +85,8 @@ export function createDeliveryEngine(
   const inFlight = new Map<string, DeliveryJob>();
   /** Requests being sent, by webhook id: what each webhook's max_in_flight is counted against. */
   const requestsInFlight = new Map<string, number>();
+  /** Requests being sent in all (a batch or a digest is one): what the process's concurrency counts. */
+  let requestCount = 0;
   const perRequest = eventsPerRequestTable();
   const workArrived = createSignal();
   const slotFreed = createSignal();
@@ -124,9 +127,10 @@ export function createDeliveryEngine(
   }
 
   /** One request's worth of one webhook's jobs. */
-  function launch(jobs: [DeliveryJob, ...DeliveryJob[]]) {
+  function launch(jobs: RequestJobs) {
     const webhookId = jobs[0].webhook.id;
     requestsInFlight.set(webhookId, (requestsInFlight.get(webhookId) ?? 0) + 1);
+    requestCount += 1;
     for (const job of jobs) inFlight.set(job.deliveryId, job);
     metrics.inFlight(jobs.length);
     deliver(jobs)
@@ -141,28 +145,11 @@ export function createDeliveryEngine(
         const left = (requestsInFlight.get(webhookId) ?? 1) - 1;
         if (left > 0) requestsInFlight.set(webhookId, left);
         else requestsInFlight.delete(webhookId);
+        requestCount -= 1;
         for (const job of jobs) inFlight.delete(job.deliveryId);
         metrics.inFlight(-jobs.length);
         slotFreed.fire();
       });
-  }
-
-  /** Claimed jobs as requests: each webhook's jobs in groups of as many as one request carries. */
-  function requests(jobs: DeliveryJob[]): [DeliveryJob, ...DeliveryJob[]][] {
-    const groups: [DeliveryJob, ...DeliveryJob[]][] = [];
-    const open = new Map<string, DeliveryJob[]>();
-    for (const job of jobs) {
-      const size = eventsPerRequest(job.webhook);
-      const group = open.get(job.webhook.id);
-      if (size > 1 && group && group.length < size) {
-        group.push(job);
-        continue;
-      }
-      const started: [DeliveryJob, ...DeliveryJob[]] = [job];
-      groups.push(started);
-      if (size > 1) open.set(job.webhook.id, started);
-    }
-    return groups;
   }
 
   let tokenTimer: NodeJS.Timeout | undefined;
@@ -184,12 +171,9 @@ export function createDeliveryEngine(
 
   async function loop() {
     while (!stopping) {
-      const room = settings.concurrency - inFlight.size;
+      const room = settings.concurrency - requestCount;
       // Claim in sizeable batches: wait for half a batch of room unless nothing is in flight.
-      if (
-        room <= 0 ||
-        (inFlight.size > 0 && room < Math.min(settings.claimBatch, settings.concurrency) / 2)
-      ) {
+      if (room <= 0 || (requestCount > 0 && room < Math.min(settings.claimBatch, settings.concurrency) / 2)) {
         await slotFreed.wait();
         continue;
       }

@@ -1,6 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
+import { FORMATS } from "../formats/registry";
 import { DEFAULT_MAX_IN_FLIGHT } from "../webhooks/flow";
 import { type Db, queryRows } from "./db";
 import type { DeliveryJob } from "./queue";
@@ -21,7 +22,8 @@ export interface ClaimLimits {
  * Claims due deliveries, fairly: each ready webhook (active, not paused, not throttled by a 429)
  * gets at most what its flow control allows — its free max_in_flight requests' worth, the tokens
  * of its rate limit, and for a FIFO webhook only its oldest queued delivery — and the oldest due
- * of those are claimed, up to `limit`. Claiming counts the attempt and moves next_attempt_at to the
+ * of those are claimed, up to `limit`. A webhook that sends digests is claimed a group at a
+ * time: a group's due deliveries are one message, claimed whole (the limit may be passed by one). Claiming counts the attempt and moves next_attempt_at to the
  * end of a lease: if this worker dies, the delivery is due again then.
  *
  * Each ready webhook's row is locked while it is claimed (SKIP LOCKED: another process takes the
@@ -32,14 +34,17 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
   const inFlight = JSON.stringify(Object.fromEntries(limits.requestsInFlight));
   const perRequest = JSON.stringify(limits.eventsPerRequest);
   const queued = sql.raw("status in ('pending', 'retrying')");
+  const digestFormats = `{${FORMATS.filter((format) => format.digest).map((format) => format.name)}}`;
   const claimed = await queryRows<ClaimedRow>(
     db,
     sql`
       with ready as (
         select w.id,
           greatest(0, coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
-                      - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0))
-            * coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as room,
+                      - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0)) as slots,
+          coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as per_request,
+          jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[]) as digests,
+          coalesce((w.flow->'group'->>'max_events')::int, 1) as digest_max,
           coalesce(w.flow->>'ordering' = 'fifo', false) as fifo,
           (w.flow->'rate_limit'->>'per_second')::float8 as rate,
           coalesce((w.flow->'rate_limit'->>'burst')::int,
@@ -52,33 +57,50 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
                       where d.webhook_id = w.id and d.${queued} and d.next_attempt_at <= now())
         for update of w skip locked
       ), allowed as (
-        select r.id, r.rate, case
-          when r.rate is null then r.room
-          -- Tokens left: the burst less what the theoretical arrival time is ahead of now.
-          else least(r.room, floor(r.burst - extract(epoch from r.tat - now()) * r.rate + 1e-9)::int)
-        end as cap, r.fifo
+        -- Messages this webhook may be sent now: a digest of a group is one message, otherwise
+        -- each delivery is; its free requests' worth, and no more than its rate limit's tokens
+        -- (the burst less what the theoretical arrival time is ahead of now).
+        select r.id, r.rate, r.fifo, r.digests, r.digest_max, least(
+          case when r.digests then r.slots else r.slots * r.per_request end,
+          case when r.rate is null then ${Number.MAX_SAFE_INTEGER}::bigint
+               else floor(r.burst - extract(epoch from r.tat - now()) * r.rate + 1e-9)::bigint end
+        ) as messages
         from ready r
       ), picked as (
-        select p.id, p.next_attempt_at, a.id as webhook_id
+        select p.id, p.next_attempt_at, a.id as webhook_id,
+          case when a.digests then coalesce(p.group_key, '') else p.id::text end as message
         from allowed a
         cross join lateral (
-          select d.id, d.next_attempt_at from ${deliveries} d
+          select d.id, d.next_attempt_at, d.group_key from ${deliveries} d
           where d.webhook_id = a.id and d.${queued} and d.next_attempt_at <= now()
             and (not a.fifo or d.id = (
               select h.id from ${deliveries} h where h.webhook_id = a.id and h.${queued}
               order by h.created_at, h.event_key limit 1))
           order by d.next_attempt_at
-          limit greatest(a.cap, 0)
+          limit greatest(a.messages, 0) * (case when a.digests then a.digest_max else 1 end)
           for update of d skip locked
         ) p
-        order by p.next_attempt_at
-        limit ${limits.limit}
+      ), messages as (
+        select webhook_id, message, min(next_attempt_at) as due, count(*) as size,
+          row_number() over (partition by webhook_id order by min(next_attempt_at), message) as nth
+        from picked group by webhook_id, message
+      ), chosen as (
+        -- The oldest due messages, up to the limit of deliveries; a digest is never cut in two.
+        select m.webhook_id, m.message
+        from (select m.*, sum(m.size) over (order by m.due, m.webhook_id, m.message rows unbounded preceding)
+                          - m.size as before
+              from messages m) m
+        join allowed a on a.id = m.webhook_id
+        where m.nth <= a.messages and m.before < ${limits.limit}
+      ), taken as (
+        select p.id, p.next_attempt_at, p.webhook_id
+        from picked p join chosen c on c.webhook_id = p.webhook_id and c.message = p.message
       ), reporter as (
         -- The first delivery claimed now of each webhook reports the repeats dedup suppressed since
         -- its previous message; each repeat names it. Repeats an ingest has not committed yet wait
         -- for a later claim, so none is counted twice or missed.
-        select distinct on (p.webhook_id) p.id, p.webhook_id from picked p
-        order by p.webhook_id, p.next_attempt_at, p.id
+        select distinct on (t.webhook_id) t.id, t.webhook_id from taken t
+        order by t.webhook_id, t.next_attempt_at, t.id
       ), reported as (
         update ${deliveries} s set reported_by = r.id
         from reporter r
@@ -92,14 +114,15 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
             next_attempt_at = now() + ${limits.leaseMs} * interval '1 millisecond',
             suppressed_before = d.suppressed_before + coalesce(reports.count, 0),
             updated_at = now()
-        from picked left join reports on reports.id = picked.id
-        where d.id = picked.id
+        from taken left join reports on reports.id = taken.id
+        where d.id = taken.id
         returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test,
                   d.suppressed_before, d.group_key
       ), spent as (
+        -- A token per message: a digest takes one, however many events it carries.
         update ${webhooks} w
         set rate_tat = greatest(coalesce(w.rate_tat, now()), now()) + n.count / a.rate * interval '1 second'
-        from (select webhook_id, count(*) as count from claimed group by webhook_id) n
+        from (select webhook_id, count(*) as count from chosen group by webhook_id) n
         join allowed a on a.id = n.webhook_id
         where w.id = n.webhook_id and a.rate is not null
       )

@@ -1,9 +1,13 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { rateBurst, readFlow } from "../webhooks/flow";
+import { groupValuesOfKey } from "../webhooks/group";
 import { type Db, queryRows } from "./db";
-import { deliveries } from "./schema";
+import { deliveries, deliveryGroups } from "./schema";
 import type { WebhookRow } from "./webhooks";
+
+/** How many open groups the flow status lists. */
+const SHOWN_GROUPS = 20;
 
 /** How a webhook's flow stands now: its queue, a receiver's hold on it, its rate limit's tokens. */
 export const flowStatusSchema = z
@@ -26,6 +30,23 @@ export const flowStatusSchema = z
     repeats_suppressed_unreported: z.number().int().meta({
       description: "Repeats dedup suppressed since the webhook's last message: its next message reports them",
     }),
+    open_groups: z
+      .number()
+      .int()
+      .meta({ description: "Groups whose next digest is still to go (0 without group)" }),
+    groups: z
+      .array(
+        z.strictObject({
+          group: z.record(z.string(), z.unknown()).nullable().meta({
+            description:
+              "The group's values by field path; null when its key was too long to keep (stored hashed)",
+          }),
+          queued: z.number().int(),
+          flushes_at: z.string(),
+          flushes_in_s: z.number().int(),
+        }),
+      )
+      .meta({ description: `The ${SHOWN_GROUPS} open groups that go soonest` }),
   })
   .meta({ id: "FlowStatus" });
 export type FlowStatus = z.infer<typeof flowStatusSchema>;
@@ -44,6 +65,7 @@ export async function flowStatus(db: Db, webhook: WebhookRow, now: Date): Promis
     sql`select count(*) as count from ${deliveries}
         where webhook_id = ${webhook.id} and status = 'suppressed' and reported_by is null`,
   );
+  const groups = await openGroups(db, webhook, now);
   const depth = (status: string) => Number(rows.find((row) => row.status === status)?.depth ?? 0);
   const ages = rows.map((row) => Math.max(0, Number(row.age)));
   const held = webhook.throttledUntil !== null && webhook.throttledUntil > now;
@@ -57,6 +79,48 @@ export async function flowStatus(db: Db, webhook: WebhookRow, now: Date): Promis
     throttle_reason: held ? webhook.throttleReason : null,
     rate_tokens: rateTokens(webhook, now),
     repeats_suppressed_unreported: Number(unreported?.count ?? 0),
+    ...groups,
+  };
+}
+
+/** The groups whose digest is still to go, the soonest first, with the events each holds. */
+async function openGroups(
+  db: Db,
+  webhook: WebhookRow,
+  now: Date,
+): Promise<Pick<FlowStatus, "open_groups" | "groups">> {
+  const by = readFlow(webhook.flow).group?.by;
+  if (!by) return { open_groups: 0, groups: [] };
+  const rows = await queryRows<{
+    group_key: string;
+    flush_at: Date | string;
+    queued: number | string;
+    open: number | string;
+  }>(
+    db,
+    sql`
+      select g.group_key, g.flush_at, q.queued, count(*) over () as open
+      from ${deliveryGroups} g
+      cross join lateral (
+        select count(*) as queued from ${deliveries} d
+        where d.webhook_id = g.webhook_id and d.group_key = g.group_key
+          and d.status in ('pending', 'retrying') and d.next_attempt_at = g.flush_at
+      ) q
+      where g.webhook_id = ${webhook.id} and g.flush_at > now()
+      order by g.flush_at, g.group_key
+      limit ${SHOWN_GROUPS}`,
+  );
+  return {
+    open_groups: Number(rows[0]?.open ?? 0),
+    groups: rows.map((row) => {
+      const flushAt = new Date(row.flush_at);
+      return {
+        group: groupValuesOfKey(row.group_key, by),
+        queued: Number(row.queued),
+        flushes_at: flushAt.toISOString(),
+        flushes_in_s: Math.max(0, Math.ceil((flushAt.getTime() - now.getTime()) / 1000)),
+      };
+    }),
   };
 }
 

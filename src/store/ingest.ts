@@ -4,8 +4,10 @@ import { type Subscription, subscriptionMatches } from "../events/matching";
 import type { Severity } from "../events/severity";
 import { compileDedupKey } from "../webhooks/dedup";
 import { readFlow } from "../webhooks/flow";
+import { groupKey } from "../webhooks/group";
 import { type Db, queryRows } from "./db";
 import { suppressRepeats } from "./dedup";
+import { deleteExpiredGroups, scheduleGroups } from "./groups";
 import { trimLossyQueues } from "./lossy";
 import { deliveries, events, webhooks } from "./schema";
 
@@ -54,8 +56,14 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
         return dedup ? [[webhook.id, compileDedupKey(dedup.key)] as const] : [];
       }),
     );
+    const groupByOf = new Map(
+      subscribers.flatMap((webhook) => {
+        const group = readFlow(webhook.flow).group;
+        return group ? [[webhook.id, group.by] as const] : [];
+      }),
+    );
 
-    const deliveryRows: { webhook_id: string; event_key: number; dedup_key: string | null }[] = [];
+    const deliveryRows: QueuedDelivery[] = [];
     const results = batch.map((event): IngestResult => {
       const key = keyOf.get(identity(event));
       // A second copy of the same event in one batch is a duplicate too.
@@ -63,23 +71,19 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
       if (key === undefined) return { id: event.id, type: event.type, duplicate: true, deliveriesQueued: 0 };
       const matching = subscribers.filter((webhook) => subscriptionMatches(asSubscription(webhook), event));
       for (const webhook of matching) {
-        const dedupKey = dedupKeyOf.get(webhook.id)?.(event) ?? null;
-        deliveryRows.push({ webhook_id: webhook.id, event_key: key, dedup_key: dedupKey });
+        const groupBy = groupByOf.get(webhook.id);
+        deliveryRows.push({
+          webhook_id: webhook.id,
+          event_key: key,
+          dedup_key: dedupKeyOf.get(webhook.id)?.(event) ?? null,
+          group_key: groupBy ? groupKey(event, groupBy) : null,
+        });
       }
       return { id: event.id, type: event.type, duplicate: false, deliveriesQueued: matching.length };
     });
 
     if (deliveryRows.length > 0) {
-      const keyed = await queryRows<{ id: string }>(
-        tx,
-        sql`
-          with queued as (
-            insert into ${deliveries} (webhook_id, event_key, dedup_key)
-            select v.webhook_id, v.event_key, v.dedup_key
-            from json_to_recordset(${JSON.stringify(deliveryRows)}::json) as v(webhook_id uuid, event_key bigint, dedup_key text)
-            returning id, dedup_key)
-          select id from queued where dedup_key is not null`,
-      );
+      const keyed = await queueDeliveries(tx, deliveryRows);
       await suppressRepeats(
         tx,
         keyed.map((row) => row.id),
@@ -91,6 +95,36 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
     }
     return results;
   });
+}
+
+interface QueuedDelivery {
+  webhook_id: string;
+  event_key: number;
+  dedup_key: string | null;
+  group_key: string | null;
+}
+
+/**
+ * Inserts the deliveries, each due now, or for a grouping webhook when its group's next digest goes
+ * (store/groups.ts), and answers the ids of those with a dedup key.
+ */
+async function queueDeliveries(db: Db, rows: QueuedDelivery[]): Promise<{ id: string }[]> {
+  const rowsJson = JSON.stringify(rows);
+  const grouping = [...new Set(rows.filter((row) => row.group_key !== null).map((row) => row.webhook_id))];
+  await deleteExpiredGroups(db, grouping);
+  return queryRows<{ id: string }>(
+    db,
+    sql`
+      with scheduled as (${scheduleGroups(grouping.length > 0 ? rowsJson : "[]")}),
+      queued as (
+        insert into ${deliveries} (webhook_id, event_key, dedup_key, group_key, next_attempt_at)
+        select v.webhook_id, v.event_key, v.dedup_key, v.group_key, coalesce(s.flush_at, now())
+        from json_to_recordset(${rowsJson}::json)
+          as v(webhook_id uuid, event_key bigint, dedup_key text, group_key text)
+        left join scheduled s on s.webhook_id = v.webhook_id and s.group_key = v.group_key
+        returning id, dedup_key)
+      select id from queued where dedup_key is not null`,
+  );
 }
 
 function identity(event: { source: string; id: string }): string {

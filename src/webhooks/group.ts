@@ -52,3 +52,10 @@ export function groupKey(event: HeraldEvent, by: readonly string[]): string {
     ? key
     : `sha256:${createHash("sha256").update(key).digest("hex")}`;
 }
+
+/** A stored group key's values by path again; null for a key kept hashed. */
+export function groupValuesOfKey(key: string, by: readonly string[]): Record<string, unknown> | null {
+  if (key.startsWith("sha256:")) return null;
+  const values = JSON.parse(key) as unknown[];
+  return Object.fromEntries(by.map((path, index) => [path, values[index] ?? null]));
+}

@@ -89,6 +89,14 @@ export const webhookInputSchema = z
         message: "cannot be combined with ordering fifo, which sends one event at a time",
       });
     }
+    const longestHold = input.group ? Math.max(input.group.wait_s, input.group.interval_s) : 0;
+    if (input.discard_after_s !== null && input.discard_after_s <= longestHold) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["discard_after_s"],
+        message: `must be longer than the group's wait_s and interval_s (${longestHold} s): events held for a digest would be discarded unsent`,
+      });
+    }
     const { auth, tls, splunk_hec, syslog, destination, state, is_active, ...rest } = input;
     const topLevel = { auth, tls, splunk_hec, syslog };
     return {
