@@ -142,6 +142,70 @@ describe("deliveries in the console", () => {
     expect(await rows.first().textContent()).toBe(firstOnPageOne);
   });
 
+  it("keeps its filters in the URL: a reload, a shared link and Back show the same view", async () => {
+    const rows = page.locator("main tbody tr");
+    const filtersInUrl = () =>
+      Object.fromEntries(new URLSearchParams(new URL(page.url()).hash.split("?")[1]));
+    await page.getByRole("link", { name: "Deliveries", exact: true }).click();
+    await expect.poll(() => page.url()).toMatch(/#\/deliveries$/);
+    await page.getByLabel("Event type").fill("hit");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(filtersInUrl).toEqual({ type: "hit" });
+    await expect.poll(() => rows.count()).toBe(50);
+
+    // The three auto_ban deliveries of the last half hour, not the 60 older hits.
+    const halfHourAgo = String(
+      await page.evaluate(`(() => {
+        const t = new Date(Date.now() - 30 * 60_000);
+        return new Date(t.getTime() - t.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+      })()`),
+    );
+    await page.getByLabel("Integration").selectOption({ label: "SOC Slack" });
+    await page.getByLabel("Status").selectOption("delivered");
+    await page.getByLabel("Event type").fill("");
+    await page.getByLabel("From").fill(halfHourAgo);
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect.poll(filtersInUrl).toEqual({
+      webhook: webhookId,
+      status: "delivered",
+      since: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/),
+    });
+    await expect.poll(() => rows.count()).toBe(3);
+    const filtered = page.url();
+
+    const expectFiltered = async (view: Page) => {
+      await expect.poll(() => view.locator("main tbody tr").count()).toBe(3);
+      for (const row of await view.locator("main tbody tr").allTextContents())
+        expect(row).toContain("auto_ban");
+      expect(await view.getByLabel("Integration").inputValue()).toBe(webhookId);
+      expect(await view.getByLabel("Status").inputValue()).toBe("delivered");
+      expect(await view.getByLabel("Event type").inputValue()).toBe("");
+      expect(await view.getByLabel("From").inputValue()).toBe(halfHourAgo);
+    };
+    await page.reload();
+    await expectFiltered(page);
+
+    // Shared: another browser session opens the link, logs in, and sees the same view.
+    const shared = await openTab(browser);
+    await logIn(shared.page, gateway.url, ADMIN_TOKEN, new URL(filtered).hash);
+    await expectFiltered(shared.page);
+    await screenshot(shared.page, "deliveries-shared-filters");
+    await shared.context.close();
+
+    // Back: the filters before, in the form and the list.
+    await page.goBack();
+    await expect.poll(filtersInUrl).toEqual({ type: "hit" });
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await page.getByLabel("Event type").inputValue()).toBe("hit");
+    expect(await page.getByLabel("Status").inputValue()).toBe("");
+    expect(await page.getByLabel("From").inputValue()).toBe("");
+    expect(
+      await page.getByRole("link", { name: "Deliveries", exact: true }).getAttribute("aria-current"),
+    ).toBe("page");
+    await page.goForward();
+    await expectFiltered(page);
+  });
+
   it("shows each integration's last 24 hours in the list: success rate, p95 latency, queue, a chart", async () => {
     await page.getByRole("link", { name: "Integrations", exact: true }).click();
     const row = page.getByRole("row", { name: /SOC Slack/ });

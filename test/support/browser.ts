@@ -21,6 +21,37 @@ const FLAGS = [
 /** Where the tests save a screenshot of each page they visit. */
 export const SCREENSHOTS = join(tmpdir(), "herald-console-screenshots");
 
+/**
+ * Where the README's screenshots are taken to: docs/img with UPDATE_SCREENSHOTS=1, else beside the
+ * other pages' screenshots, so that a test run leaves the checkout as it found it.
+ */
+export const README_IMAGES = process.env.UPDATE_SCREENSHOTS
+  ? join(import.meta.dirname, "..", "..", "docs", "img")
+  : SCREENSHOTS;
+
+/**
+ * The top of a console page for the README, as <name>.png in README_IMAGES, at `size`, once
+ * `prepare` (given) has run; the page's viewport is put back afterwards.
+ */
+export async function readmeScreenshot(
+  page: Page,
+  name: string,
+  {
+    size = { width: 1280, height: 800 },
+    prepare,
+  }: { size?: { width: number; height: number }; prepare?: string } = {},
+): Promise<string> {
+  mkdirSync(README_IMAGES, { recursive: true });
+  const path = join(README_IMAGES, `${name}.png`);
+  const viewport = page.viewportSize();
+  await page.setViewportSize(size);
+  await page.evaluate("window.scrollTo(0, 0)");
+  if (prepare) await page.evaluate(prepare);
+  await page.screenshot({ path });
+  if (viewport) await page.setViewportSize(viewport);
+  return path;
+}
+
 /** One browser for a test file: launch it in beforeAll, close it in afterAll. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });

@@ -1,18 +1,7 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { SCREENSHOTS } from "./browser";
+import { readmeScreenshot } from "./browser";
 
 // Driving the console's template workbench (src/console/app/workbench) from browser tests.
-
-/** Where the README's screenshots live; the workbench tests write theirs there. */
-/**
- * Where the README's screenshots are taken to: docs/img with UPDATE_SCREENSHOTS=1, else beside the
- * other pages' screenshots, so that a test run leaves the checkout as it found it.
- */
-const DOCS_IMAGES = process.env.UPDATE_SCREENSHOTS
-  ? join(import.meta.dirname, "..", "..", "docs", "img")
-  : SCREENSHOTS;
 
 /** The workbench: the region labelled "Template". */
 export const workbench = (page: Page): Locator => page.getByRole("region", { name: "Template" });
@@ -73,13 +62,7 @@ const SKIP_COMMENT = `(async () => {
   }
 })()`;
 
-/** The workbench in the browser's 1,024 × 768 viewport, for the README, as <name>.png (see DOCS_IMAGES). */
-export async function docsScreenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(DOCS_IMAGES, { recursive: true });
-  const path = join(DOCS_IMAGES, `${name}.png`);
-  await page.setViewportSize({ width: 1024, height: 768 });
-  await page.evaluate("window.scrollTo(0, 0)");
-  await page.evaluate(SKIP_COMMENT);
-  await page.screenshot({ path });
-  return path;
+/** The workbench in a 1,024 × 768 viewport, for the README, as <name>.png (see readmeScreenshot). */
+export function docsScreenshot(page: Page, name: string): Promise<string> {
+  return readmeScreenshot(page, name, { size: { width: 1024, height: 768 }, prepare: SKIP_COMMENT });
 }

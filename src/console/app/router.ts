@@ -1,27 +1,38 @@
 import type { ComponentType } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
-// Routing by the URL's hash (#/integrations/<id>): the server serves one page, and nothing a
-// route holds ever reaches it or its logs.
+// Routing by the URL's hash (#/deliveries?status=dead): the server serves one page, and nothing a
+// route holds ever reaches it or its logs. What follows a "?" is the page's own state (its
+// filters): a page keeps its place when only that changes, and Back returns to the one before.
 
 export const HOME = "/integrations";
 
-function currentPath(): string {
-  const path = location.hash.replace(/^#/, "");
-  return path.startsWith("/") ? path : HOME;
+/** The hash without its "#", split at the first "?" into the path and the query ("" or "?…"). */
+function currentLocation(): { path: string; query: string } {
+  const hash = location.hash.replace(/^#/, "");
+  const mark = hash.indexOf("?");
+  const path = mark === -1 ? hash : hash.slice(0, mark);
+  return { path: path.startsWith("/") ? path : HOME, query: mark === -1 ? "" : hash.slice(mark) };
 }
 
-/** The path after the hash, following every change (links, back and forward, navigate). */
-export function useHashPath(): string {
-  const [path, setPath] = useState(currentPath);
+/** A part of the hash, following every change (links, back and forward, navigate). */
+function useHashPart(part: "path" | "query"): string {
+  const [value, setValue] = useState(() => currentLocation()[part]);
   useEffect(() => {
-    const follow = () => setPath(currentPath());
+    const follow = () => setValue(currentLocation()[part]);
     addEventListener("hashchange", follow);
     return () => removeEventListener("hashchange", follow);
-  }, []);
-  return path;
+  }, [part]);
+  return value;
 }
 
+/** The path after the hash, without its query. */
+export const useHashPath = (): string => useHashPart("path");
+
+/** The query after the hash's path ("" or "?…"): the state of the page that is open. */
+export const useHashQuery = (): string => useHashPart("query");
+
+/** Opens `path` (which may carry a query) as a new entry of the browser's history. */
 export function navigate(path: string): void {
   location.hash = path;
 }

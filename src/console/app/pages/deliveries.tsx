@@ -1,5 +1,6 @@
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import type { PageProps } from "../page-props";
+import { navigate, useHashQuery } from "../router";
 import { DELIVERY_STATUSES, type Delivery, type List, type Webhook } from "../types";
 import { ConfirmDialog } from "../ui/confirm";
 import { ErrorMessage, Loading, Page } from "../ui/page";
@@ -18,8 +19,6 @@ interface Filters {
   to: string;
 }
 
-const NO_FILTER: Filters = { webhook: "", status: "", type: "", from: "", to: "" };
-
 /** The filters as GET /deliveries (and POST /deliveries/retry) take them, but for the state. */
 const scope = (filters: Filters) => ({
   webhook: filters.webhook,
@@ -28,16 +27,45 @@ const scope = (filters: Filters) => ({
   until: isoFromLocal(filters.to),
 });
 
+/** The filters as the URL keeps them: the API's names, times in UTC, so a shared link means the same. */
+const filterQuery = (filters: Filters) => queryString({ ...scope(filters), status: filters.status });
+
+/** An RFC 3339 time as a datetime-local value in the reader's time zone ("" when it is not a time). */
+function localFromIso(value: string | null): string {
+  const time = new Date(value ?? "");
+  if (!value || Number.isNaN(time.getTime())) return "";
+  const local = new Date(time.getTime() - time.getTimezoneOffset() * 60_000).toISOString();
+  return local.slice(0, time.getSeconds() === 0 ? 16 : 19);
+}
+
+/** The filters a URL's query holds (see filterQuery). */
+function filtersOf(query: string): Filters {
+  const values = new URLSearchParams(query);
+  return {
+    webhook: values.get("webhook") ?? "",
+    status: values.get("status") ?? "",
+    type: values.get("type") ?? "",
+    from: localFromIso(values.get("since")),
+    to: localFromIso(values.get("until")),
+  };
+}
+
 /** Which state Retry all takes deliveries from: discarded ones if those are shown, dead ones otherwise. */
 const retriedState = (filters: Filters) => (filters.status === "discarded" ? "discarded" : "dead");
 
-/** Every delivery across integrations, newest first, filtered and paged; Retry all for an admin. */
+/**
+ * Every delivery across integrations, newest first, filtered and paged; Retry all for an admin.
+ * The filters live in the URL (#/deliveries?status=dead&…): a filtered view can be reloaded,
+ * bookmarked and shared, and Back returns to the filters before.
+ */
 export function DeliveriesPage({ api, role, notify }: PageProps) {
   const webhooks = useLoad(() => api.get<List<Webhook>>("/webhooks?limit=1000"), [api]);
-  const [draft, setDraft] = useState<Filters>(NO_FILTER);
-  const [filters, setFilters] = useState<Filters>(NO_FILTER);
-  const query = queryString({ ...scope(filters), status: filters.status });
-  const list = usePagedList<Delivery>(api, "/deliveries", query);
+  const query = useHashQuery();
+  const filters = useMemo(() => filtersOf(query), [query]);
+  // The form's values until Filter is pressed; the URL's again once it changes (Back, a link).
+  const [edited, setEdited] = useState<{ query: string; draft: Filters }>();
+  const draft = edited?.query === query ? edited.draft : filters;
+  const list = usePagedList<Delivery>(api, "/deliveries", filterQuery(filters));
   const [confirming, setConfirming] = useState(false);
   const [failure, setFailure] = useState<Error>();
 
@@ -45,7 +73,7 @@ export function DeliveriesPage({ api, role, notify }: PageProps) {
     id: `filter-${name}`,
     value: draft[name],
     onInput: (event: Event) =>
-      setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value }),
+      setEdited({ query, draft: { ...draft, [name]: (event.currentTarget as HTMLInputElement).value } }),
   });
 
   async function retryAll() {
@@ -77,7 +105,7 @@ export function DeliveriesPage({ api, role, notify }: PageProps) {
         aria-label="Filter deliveries"
         onSubmit={(event) => {
           event.preventDefault();
-          setFilters(draft);
+          navigate(`/deliveries${filterQuery(draft)}`);
         }}
       >
         <div class="field">

@@ -17,7 +17,10 @@ export function JsonBody({ body, contentType }: { body: string; contentType: str
   return (
     <>
       {problem && <p class="error">The receiver would refuse this body: it is not valid JSON ({problem}).</p>}
-      <pre class="json">{shown.map((each) => each.text).join("\n")}</pre>
+      {/* Focusable: a long body scrolls, and a scrolling region must be reachable from the keyboard. */}
+      <pre class="json" tabIndex={0}>
+        {shown.map((each) => each.text).join("\n")}
+      </pre>
     </>
   );
 }

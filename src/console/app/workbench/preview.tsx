@@ -1,5 +1,6 @@
 import type { Issue, Preview } from "../types";
 import { ErrorMessage } from "../ui/page";
+import { DiscordMessage } from "./discord";
 import { JsonBody } from "./json-view";
 import { SiemMessage } from "./siem-view";
 import { SlackMessage } from "./slack";
@@ -10,6 +11,17 @@ import type { PreviewState } from "./use-preview";
 function ReceiverView({ format, body, contentType }: { format: string; body: string; contentType: string }) {
   if (format === "slack") return <SlackMessage body={body} />;
   if (format === "teams") return <TeamsMessage body={body} />;
+  if (format === "discord") {
+    return (
+      <>
+        <DiscordMessage body={body} />
+        <details class="raw-body">
+          <summary>Body as JSON</summary>
+          <JsonBody body={body} contentType={contentType} />
+        </details>
+      </>
+    );
+  }
   if (/json/.test(contentType)) return <JsonBody body={body} contentType={contentType} />;
   return <SiemMessage body={body} />;
 }
