@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
+import { SENT_BODY_BYTES } from "../delivery/sent-request";
 import { type DeliveryView, getDelivery } from "../store/history";
 import { retryDeliveryNow } from "../store/queue";
 import { DELIVERY_STATUSES } from "../store/schema";
@@ -51,6 +52,22 @@ export const deliveryWireSchema = z
   })
   .meta({ id: "Delivery" });
 
+const sentRequestSchema = z
+  .strictObject({
+    headers: z.record(z.string(), z.string()).meta({
+      description:
+        "As sent, with every value that is or may be a secret replaced by ********: Authorization keeps its scheme, a signature its prefix, a custom header its value only where a viewer sees it. Empty for syslog, which sends the body alone. Splunk HEC's channel header is not listed.",
+    }),
+    body: z.string().meta({
+      description: `The body's first ${SENT_BODY_BYTES / 1024} KiB, the webhook's secrets (a routing key) masked; when cut, it ends with "… (N bytes in all)"`,
+    }),
+  })
+  .nullable()
+  .meta({
+    description:
+      "The request the attempt sent (the first of a message sent in parts); null when none was (the template failed, the delivery was discarded) or for attempts recorded before Herald kept it",
+  });
+
 const attemptWireSchema = z.strictObject({
   attempt: z.number().int(),
   status_code: z.number().int().nullable(),
@@ -58,6 +75,7 @@ const attemptWireSchema = z.strictObject({
   error: z.string().nullable(),
   duration_ms: z.number().int(),
   response_excerpt: z.string().nullable(),
+  request: sentRequestSchema,
   created_at: timestamp,
 });
 
@@ -117,6 +135,10 @@ export function deliveryRoutes(deps: ApiDeps) {
         error: attempt.error,
         duration_ms: attempt.durationMs,
         response_excerpt: attempt.responseExcerpt,
+        request:
+          attempt.requestBody === null
+            ? null
+            : { headers: attempt.requestHeaders ?? {}, body: attempt.requestBody },
         created_at: attempt.createdAt.toISOString(),
       })),
     };

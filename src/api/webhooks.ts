@@ -2,14 +2,10 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { refuseManagedChange } from "../config-file/managed";
 import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
-import { acceptEvent, incomingEventSchema } from "../events/event";
-import { severitySchema } from "../events/severity";
 import { findFormat } from "../formats/registry";
 import { flowStatus } from "../store/flow-status";
 import { listDeliveries } from "../store/history";
 import { trimLossyQueues } from "../store/lossy";
-import { createTestDelivery } from "../store/queue";
-import { DELIVERY_STATUSES } from "../store/schema";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
 import { mergeDestinationChanges } from "../webhooks/destination-update";
 import { stateOf } from "../webhooks/flow";
@@ -31,25 +27,7 @@ import { conflict, errors } from "./openapi/components";
 import { access, idParameter, jsonAnswer, jsonBody, LIMIT_PARAMETER } from "./openapi/describe";
 import { FIXTURE_EVENTS, WEBHOOK_EXAMPLES } from "./openapi/examples";
 import { findOr404, listLimit, readJson } from "./request";
-
-const testRequestSchema = z.strictObject({
-  event_type: z.string().min(1).max(256).default("test"),
-  payload: z.record(z.string(), z.unknown()).default({}),
-  severity: severitySchema.default("info"),
-  title: z.string().max(4096).optional(),
-});
-
-const testAnswerSchema = z.strictObject({
-  delivery_id: z.uuid(),
-  event_id: z.string(),
-  status: z.enum(DELIVERY_STATUSES),
-  success: z.boolean(),
-  status_code: z.number().int().nullable(),
-  duration_ms: z.number().int(),
-  error: z.string().nullable(),
-  response_excerpt: z.string().nullable(),
-  warnings: z.array(z.string()),
-});
+import { describeTest, sendTest } from "./webhook-test";
 
 /** The schema the handlers parse a webhook with, named for the OpenAPI document. */
 const webhookInput = webhookInputSchema.meta({
@@ -187,58 +165,9 @@ export function webhookRoutes(deps: ApiDeps) {
     return c.body(null, 204);
   });
 
-  const describeTest = access([], {
-    tags,
-    summary: "Send a test event now",
-    description: "Even to an inactive webhook; recorded as a test delivery. The body may be left out.",
-    parameters: [idParameter("webhook")],
-    requestBody: jsonBody(testRequestSchema, {
-      required: false,
-      examples: {
-        fixture: {
-          summary: "The data of a fixture event",
-          value: {
-            event_type: "auto_ban",
-            severity: "high",
-            payload: FIXTURE_EVENTS["website-defender-auto-ban"].data,
-          },
-        },
-      },
-    }),
-    responses: {
-      200: jsonAnswer("What the receiver said (a failure is answered 200 too)", testAnswerSchema),
-      ...errors(400, 404, 413, 422),
-    },
-  });
-  /** Sends a test event at once (even to an inactive webhook), records it, and says what the receiver said. */
-  app.post("/webhooks/:id/test", describeTest, async (c) => {
-    const webhook = await webhookOr404(c.req.param("id"));
-    const request = parseOrThrow(testRequestSchema, await readJson(c, { optional: true }));
-    const event = acceptEvent(
-      parseOrThrow(incomingEventSchema, {
-        type: request.event_type,
-        source: "herald.test",
-        severity: request.severity,
-        title: request.title ?? `Test ${request.event_type} event from Herald`,
-        data: request.payload,
-      }),
-      deps.now(),
-      () => crypto.randomUUID(),
-    );
-    const job = await createTestDelivery(deps.db, webhook, event, deps.config.HERALD_LEASE_MS);
-    const record = await deps.engine.deliverNow(job);
-    return c.json<z.infer<typeof testAnswerSchema>>({
-      delivery_id: record.deliveryId,
-      event_id: event.id,
-      status: record.status,
-      success: record.success,
-      status_code: record.statusCode,
-      duration_ms: record.durationMs,
-      error: record.error,
-      response_excerpt: record.responseExcerpt,
-      warnings: record.warnings,
-    });
-  });
+  app.post("/webhooks/:id/test", describeTest, async (c) =>
+    sendTest(c, deps, await webhookOr404(c.req.param("id"))),
+  );
 
   const describePreview = access(["viewer"], {
     tags,

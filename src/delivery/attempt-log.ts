@@ -62,15 +62,26 @@ export function logAttempt(log: Logger, job: DeliveryJob, record: AttemptRecord)
  * as the Authorization header carried it), and every URL cut to what a viewer sees of it.
  */
 export function withWebhookSecretsMasked(text: string, webhook: WebhookRow): string {
+  const masked = withSecretsMasked(text, secretForms(webhook));
+  return masked.replace(URL_IN_TEXT, (url) => (URL.canParse(url) ? urlForViewer(url) : MASK));
+}
+
+/**
+ * Every secret of the webhook in the forms a text may hold it (as written, inside JSON,
+ * URL-encoded), longest first: a short secret inside a longer one must not leave the rest of it.
+ */
+export function secretForms(webhook: WebhookRow): string[] {
   const forms = secretsOf(webhook).flatMap((value) => [
     value,
     JSON.stringify(value).slice(1, -1),
     encodeURIComponent(value),
   ]);
-  // The longest first: a short secret inside a longer one must not leave the rest of it.
-  const longestFirst = [...new Set(forms)].sort((a, b) => b.length - a.length);
-  const masked = longestFirst.reduce((result, form) => result.replaceAll(form, MASK), text);
-  return masked.replace(URL_IN_TEXT, (url) => (URL.canParse(url) ? urlForViewer(url) : MASK));
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with each of `forms` (from secretForms) masked. */
+export function withSecretsMasked(text: string, forms: string[]): string {
+  return forms.reduce((result, form) => result.replaceAll(form, MASK), text);
 }
 
 /** Every value of the webhook that is, or may be, a credential. */

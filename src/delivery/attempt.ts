@@ -7,9 +7,15 @@ import { RenderAbortedError, type RenderPool } from "../rendering/pool";
 import type { DeliveryJob } from "../store/queue";
 import { TemplateError } from "../templates/handlebars";
 import { mayOverrideHeader } from "../webhooks/headers";
+import { type SentRequest, sentRequest } from "./sent-request";
 import { signatureHeaders } from "./signing";
 
 export const USER_AGENT = "Herald/0.1 (+security-event gateway)";
+
+/** An attempt's outcome and the request it sent (its first, for a message sent in parts), if it sent one. */
+export interface AttemptOutcome extends SendOutcome {
+  request?: SentRequest | null;
+}
 
 export interface AttemptDeps {
   renderer: Pick<RenderPool, "render">;
@@ -54,12 +60,13 @@ export function requestHeaders(
  * One attempt for one or more deliveries of the same webhook, sent as one request: render, sign
  * and send. Template and format errors are permanent failures. A message rendered in parts
  * (limit_policy split) is sent part after part, each signed on its own; the first failure ends
- * the attempt with its outcome, and a retry sends every part again.
+ * the attempt with its outcome, and a retry sends every part again. Beside the outcome, the first
+ * request as the history keeps it (secrets masked, the body cut).
  */
 export async function attemptDelivery(
   jobs: [DeliveryJob, ...DeliveryJob[]],
   deps: AttemptDeps,
-): Promise<SendOutcome> {
+): Promise<AttemptOutcome> {
   const now = deps.now();
   const [job] = jobs;
   const { webhook } = job;
@@ -76,24 +83,27 @@ export async function attemptDelivery(
     const isTemplates =
       error instanceof TemplateError || error instanceof FormatError || error instanceof RenderAbortedError;
     const problem = isTemplates ? "template error" : "cannot render";
-    return failure(`${problem}: ${(error as Error).message}`, false, 0);
+    return { ...failure(`${problem}: ${(error as Error).message}`, false, 0), request: null };
   }
   const { kind, ...settings } = webhook.destination;
   // Syslog carries the body alone: no headers to build, no signature to compute.
   const sendsHeaders = findDestination(kind)?.sendsHeaders ?? true;
   const bodies = [rendered.body, ...(rendered.parts ?? [])];
+  const headersOf = (index: number, body: string) =>
+    sendsHeaders
+      ? requestHeaders(
+          job,
+          { ...rendered, body },
+          now,
+          index === 0 ? job.deliveryId : `${job.deliveryId}.${index + 1}`,
+        )
+      : {};
+  const firstHeaders = headersOf(0, rendered.body);
   const sendPart = (index: number, body: string) =>
     deps.senders.forKind(kind).send({
       url: webhook.url,
       method: webhook.method,
-      headers: sendsHeaders
-        ? requestHeaders(
-            job,
-            { ...rendered, body },
-            now,
-            index === 0 ? job.deliveryId : `${job.deliveryId}.${index + 1}`,
-          )
-        : {},
+      headers: index === 0 ? firstHeaders : headersOf(index, body),
       body,
       eventCount: jobs.length,
       timeoutMs: webhook.timeoutMs,
@@ -113,5 +123,6 @@ export async function attemptDelivery(
     outcome.success || bodies.length === 1
       ? outcome.error
       : `${outcome.error} (part ${index + 1} of ${bodies.length})`;
-  return { ...outcome, error, durationMs, warnings };
+  const request = sentRequest(webhook, firstHeaders, rendered.body, sendsHeaders);
+  return { ...outcome, error, durationMs, warnings, request };
 }

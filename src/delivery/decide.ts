@@ -1,13 +1,14 @@
 import { failure, type SendOutcome } from "../destinations/destination";
 import type { AttemptRecord, DeliveryJob } from "../store/queue";
 import { readFlow } from "../webhooks/flow";
+import type { AttemptOutcome } from "./attempt";
 import { nextStep, type RetryPolicy } from "./retry-policy";
 
 /**
  * One event's outcome in a request: its own where the receiver answered per event (a rejected
  * document fails for good, a throttled one is retried, the others are delivered), else the request's.
  */
-export function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome {
+export function outcomeOfEvent<Outcome extends SendOutcome>(outcome: Outcome, index: number): Outcome {
   const own = outcome.perEvent?.[index];
   return own ? { ...outcome, ...own, perEvent: undefined } : outcome;
 }
@@ -19,7 +20,7 @@ export function outcomeOfEvent(outcome: SendOutcome, index: number): SendOutcome
  */
 export function decideAttempt(
   job: DeliveryJob,
-  outcome: SendOutcome,
+  outcome: AttemptOutcome,
   now: Date,
   policy: RetryPolicy,
 ): AttemptRecord {
@@ -33,6 +34,8 @@ export function decideAttempt(
     durationMs: outcome.durationMs,
     responseExcerpt: outcome.responseExcerpt,
     warnings: outcome.warnings,
+    // A batch's deliveries share their request: each one's history shows it.
+    request: outcome.request ?? null,
   };
   if (job.isTest) {
     const status = outcome.success ? ("delivered" as const) : ("dead" as const);

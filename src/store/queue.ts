@@ -39,6 +39,8 @@ export interface AttemptRecord {
   countsForWebhook: boolean;
   /** The receiver throttled (429, or 503 with Retry-After): the whole webhook waits until then. */
   throttle: { until: Date; reason: string } | null;
+  /** The request sent (the first of a message sent in parts), secrets masked; null when none was. */
+  request: { headers: Record<string, string>; body: string } | null;
 }
 
 /**
@@ -69,6 +71,8 @@ export async function recordAttempts(
       response_excerpt: text(r.responseExcerpt),
       warnings: r.warnings.length > 0 ? r.warnings.map(storableText) : null,
       throttled: r.throttle !== null,
+      request_headers: r.request?.headers ?? null,
+      request_body: r.request ? storableText(r.request.body) : null,
     })),
   );
   const changes = JSON.stringify(webhookChanges(records));
@@ -82,7 +86,8 @@ export async function recordAttempts(
     with v as (
       select * from json_to_recordset(${rows}::json) as v(
         id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int, success boolean,
-        error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean)
+        error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean,
+        request_headers jsonb, request_body text)
     ), updated as (
       update ${deliveries} d
       set status = v.status, next_attempt_at = v.next_attempt_at, status_code = v.status_code,
@@ -91,8 +96,10 @@ export async function recordAttempts(
           throttled_attempts = d.throttled_attempts + v.throttled::int
       from v where d.id = v.id and d.attempt = v.attempt
     ), history as (
-      insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt)
-      select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt
+      insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt,
+        request_headers, request_body)
+      select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt,
+        v.request_headers, v.request_body
       from v where exists (select 1 from ${deliveries} d where d.id = v.id)
     ), f as (
       select * from json_to_recordset(${changes}::json) as f(

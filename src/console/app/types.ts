@@ -43,6 +43,13 @@ export interface DestinationInfo {
   settings_schema: JsonSchema;
 }
 
+export type WebhookState = "active" | "paused" | "disabled";
+
+/** GET /flow: the flow-control fields a webhook has at its top level (rate_limit, group, …). */
+export interface FlowInfo {
+  settings_schema: JsonSchema;
+}
+
 export interface Webhook {
   id: string;
   name: string;
@@ -59,6 +66,8 @@ export interface Webhook {
   timeout_ms: number;
   connect_timeout_ms: number;
   retry_count: number;
+  /** paused: queues, sends nothing; disabled: takes no new events either (is_active false). */
+  state: WebhookState;
   is_active: boolean;
   has_secret: boolean;
   failure_count: number;
@@ -97,7 +106,14 @@ export interface Attempt {
   error: string | null;
   duration_ms: number;
   response_excerpt: string | null;
+  /** The request the attempt sent, secrets masked and the body cut; null when none was kept. */
+  request: SentRequest | null;
   created_at: string;
+}
+
+export interface SentRequest {
+  headers: Record<string, string>;
+  body: string;
 }
 
 export interface DeliveryWithAttempts extends Delivery {
@@ -131,6 +147,7 @@ export interface WebhookStats {
 }
 
 export interface TestResult {
+  delivery_id: string;
   status: string;
   success: boolean;
   status_code: number | null;

@@ -5,6 +5,7 @@ import type { Attempt, DeliveryWithAttempts } from "../types";
 import { ErrorMessage, Loading, Page, Time } from "../ui/page";
 import { eventPath, integrationPath } from "../ui/paths";
 import { useLoad } from "../ui/use-load";
+import { AttemptRequests } from "./attempt-request";
 import { DeliveryOutcome } from "./integration-state";
 
 /** How long the page looks for the attempt a Retry asked for. */
@@ -148,7 +149,7 @@ export function DeliveryPage({ api, role, params, notify }: PageProps) {
             <h2 id="attempts-title">Attempts ({shown.attempts.length})</h2>
             <p class="hint">
               Each attempt keeps the receiver's answer: its status, the time it took, the error and the first
-              KiB of its body. The request Herald sent is not stored.
+              KiB of its body. The request each attempt sent is below.
             </p>
             {watching && <p class="muted">Waiting for the new attempt…</p>}
             {shown.attempts.length === 0 ? (
@@ -174,6 +175,7 @@ export function DeliveryPage({ api, role, params, notify }: PageProps) {
               </table>
             )}
           </section>
+          {shown.attempts.length > 0 && <AttemptRequests attempts={shown.attempts} />}
         </>
       )}
     </Page>

@@ -9,6 +9,7 @@ import { EventPicker } from "./event-picker";
 import { OptionsField } from "./options-field";
 import { PreviewPanel } from "./preview";
 import { previewRequest } from "./preview-request";
+import { TestOutcome, testRequest, useSendTest } from "./send-test";
 import { isTemplateIssue, locatedError, TemplateErrors } from "./template-errors";
 import { useEventPick } from "./use-event-pick";
 import { usePreview } from "./use-preview";
@@ -32,7 +33,8 @@ const under = (prefix: string) => (issue: Issue) =>
 /**
  * The template workbench (the region "Template"): the Handlebars editor, the event picker and
  * the format's options, and the live preview beside them. Save writes the template to the
- * integration; Reset to default loads the format's; Compare with default shows the difference.
+ * integration; Send test sends the picked event with the template and options as they are, unsaved;
+ * Reset to default loads the format's; Compare with default shows the difference.
  */
 export function Workbench({ api, format, types, recent, readOnly, notify, integration }: WorkbenchProps) {
   const webhook = integration?.webhook;
@@ -61,7 +63,11 @@ export function Workbench({ api, format, types, recent, readOnly, notify, integr
     [format, optionsText, template, webhook, integration, event.choice],
   );
   const state = usePreview(api, request);
-  const issues = useMemo(() => [...saveIssues, ...state.issues], [saveIssues, state.issues]);
+  const test = useSendTest(api, webhook);
+  const issues = useMemo(
+    () => [...saveIssues, ...test.issues, ...state.issues],
+    [saveIssues, test.issues, state.issues],
+  );
   const error = useMemo(() => locatedError(issues), [issues]);
   const optionIssues = issues.filter(under("options"));
   const eventIssues = issues.filter(under("event"));
@@ -72,6 +78,7 @@ export function Workbench({ api, format, types, recent, readOnly, notify, integr
   function edit(text: string) {
     setTemplate(text);
     setSaveIssues([]);
+    test.clearIssues();
   }
 
   async function save() {
@@ -132,11 +139,24 @@ export function Workbench({ api, format, types, recent, readOnly, notify, integr
           {saveIssues.length > 0 && (
             <ErrorMessage error="Not saved: the API refused the template (its messages are beside what they name)." />
           )}
+          {test.issues.length > 0 && (
+            <ErrorMessage error="Not sent: the API refused the template (its messages are beside what they name)." />
+          )}
+          {test.failure && <ErrorMessage error={test.failure} />}
           {failure && <ErrorMessage error={failure} />}
           <div class="actions">
             {webhook && !readOnly && (
               <button type="button" class="primary" onClick={save} disabled={busy || !changed}>
                 Save
+              </button>
+            )}
+            {webhook && !readOnly && (
+              <button
+                type="button"
+                onClick={() => test.send(testRequest(template, optionsText, event.choice))}
+                disabled={test.busy}
+              >
+                Send test
               </button>
             )}
             {!readOnly && (
@@ -156,6 +176,10 @@ export function Workbench({ api, format, types, recent, readOnly, notify, integr
               Compare with default
             </button>
             {changed && <span class="badge warn">Unsaved changes</span>}
+          </div>
+          <div role="status">
+            {test.busy && <p class="muted">Sending a test…</p>}
+            {test.result && <TestOutcome result={test.result} />}
           </div>
           {comparing && <DiffView before={format.default_template} after={template} />}
         </div>
