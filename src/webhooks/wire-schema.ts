@@ -51,6 +51,7 @@ export const webhookWireSchema = z
     lossy: fields.lossy.unwrap(),
     max_queue: fields.max_queue.unwrap(),
     dedup: fields.dedup.unwrap(),
+    group: fields.group.unwrap(),
     state: fields.state.unwrap(),
     is_active: z.boolean().meta({ description: "Mirrors state: false when disabled" }),
     state_changed_by: z

@@ -43,6 +43,7 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
       lossy: false,
       max_queue: null,
       dedup: null,
+      group: null,
       state: "active",
       is_active: true,
       managed_by: null,
