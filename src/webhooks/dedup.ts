@@ -56,10 +56,23 @@ export const dedupSchema = z
       .superRefine((key, ctx) => {
         const parsed = parseDedupKey(key);
         if ("problem" in parsed) ctx.addIssue({ code: "custom", message: parsed.problem });
+      })
+      .meta({
+        title: "Dedup key",
+        description: `Literal text and {{path}} references to ${KEYABLE_EVENT_FIELDS.join(", ")} or data.<path>, e.g. {{type}}:{{data.client_ip}}`,
       }),
-    window_s: z.number().int().min(1).max(86_400),
+    window_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .meta({ title: "Window (s)", description: "How long a key suppresses events with the same key" }),
   })
   .nullable()
+  .meta({
+    title: "Deduplication",
+    description: "An event whose key was queued or delivered within the window is suppressed",
+  })
   .default(null);
 
 export type DedupSettings = NonNullable<z.output<typeof dedupSchema>>;

@@ -24,15 +24,40 @@ const groupPathSchema = z
 export const groupSchema = z
   .strictObject({
     by: z.array(groupPathSchema).max(8).default([]).meta({
+      title: "Group by",
       description: "The fields whose values make a group; [] puts every event of the webhook in one group",
     }),
-    wait_s: z.number().int().min(0).max(3600).default(30),
-    interval_s: z.number().int().min(1).max(86_400).default(300),
+    wait_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .meta({
+        title: "Wait (s)",
+        description: "How long a new group's first event waits for others",
+      })
+      .default(30),
+    interval_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .meta({
+        title: "Interval (s)",
+        description:
+          "How often a group's later events go once it was sent; a group quiet this long starts anew",
+      })
+      .default(300),
     max_events: z.number().int().min(2).max(10_000).default(1000).meta({
+      title: "Max events per digest",
       description: "The most events one digest carries; more due at once go as further digests",
     }),
   })
   .nullable()
+  .meta({
+    title: "Grouping",
+    description: "Events of one group (the same values at Group by) go as one digest",
+  })
   .default(null);
 
 export type GroupSettings = NonNullable<z.output<typeof groupSchema>>;

@@ -32,6 +32,8 @@ const WRITE_CONTROLS = [
   "Send test",
   "Disable",
   "Enable",
+  "Pause",
+  "Resume",
   "Delete",
   "Retry",
   "Retry all",

@@ -29,7 +29,7 @@ function TestOutcome({ result }: { result: TestResult }) {
   );
 }
 
-/** Send test, Disable or Enable, Delete: what an admin may do to a saved integration. */
+/** Send test, Pause or Resume, Disable or Enable, Delete: what an admin may do to a saved integration. */
 export function IntegrationActions({
   api,
   webhook,
@@ -71,6 +71,14 @@ export function IntegrationActions({
       onChanged(updated);
       notify(updated.is_active ? "Enabled." : "Disabled.");
     });
+  // Paused, it queues events and sends none; resumed, it sends what it queued.
+  const pauseOrResume = () =>
+    run(async () => {
+      const state = webhook.state === "paused" ? "active" : "paused";
+      const updated = await api.send<Webhook>("PUT", path, { state });
+      onChanged(updated);
+      notify(updated.state === "paused" ? "Paused." : "Resumed.");
+    });
   const remove = () =>
     run(async () => {
       setConfirming(false);
@@ -84,6 +92,11 @@ export function IntegrationActions({
       <button type="button" onClick={sendTest} disabled={busy}>
         Send test
       </button>
+      {webhook.state !== "disabled" && (
+        <button type="button" onClick={pauseOrResume} disabled={busy}>
+          {webhook.state === "paused" ? "Resume" : "Pause"}
+        </button>
+      )}
       <button type="button" onClick={toggle} disabled={busy}>
         {webhook.is_active ? "Disable" : "Enable"}
       </button>

@@ -6,7 +6,7 @@ import { described, Labelled } from "../schema/controls";
 import { ObjectFields } from "../schema/fields";
 import { type Claim, claimsOf, issuesFor, unclaimed } from "../schema/issues";
 import { isObject } from "../schema/json";
-import type { DestinationInfo, FormatInfo, Issue, JsonObject, JsonSchema, Webhook } from "../types";
+import type { DestinationInfo, FlowInfo, FormatInfo, Issue, JsonObject, JsonSchema, Webhook } from "../types";
 import { Page } from "../ui/page";
 import { IntegrationActions } from "./integration-actions";
 import {
@@ -15,6 +15,7 @@ import {
   createBody,
   DELIVERY_SCHEMA,
   defaultKind,
+  flowValueOf,
   formValueOf,
   newFormValue,
   secretPaths,
@@ -26,6 +27,8 @@ import { TemplateLink } from "./workbench-link";
 interface FormProps extends Pick<PageProps, "api" | "notify"> {
   formats: FormatInfo[];
   destinations: DestinationInfo[];
+  /** The flow-control fields' schema (GET /flow): values at the webhook's top level. */
+  flow: FlowInfo;
   /** The saved integration; none for a new one. */
   webhook: Webhook | undefined;
 }
@@ -42,13 +45,14 @@ const propertiesOf = (schema: JsonSchema | undefined) => Object.entries(schema?.
 
 /**
  * An integration's form: the common fields, then the chosen format's options and destination's
- * settings, both generated from the JSON Schemas the API serves. A 422 puts each of the API's
- * messages beside the field of its path, and the rest above the form.
+ * settings, then flow control, all three generated from the JSON Schemas the API serves. A 422
+ * puts each of the API's messages beside the field of its path, and the rest above the form.
  */
-export function IntegrationForm({ api, notify, formats, destinations, webhook }: FormProps) {
+export function IntegrationForm({ api, notify, formats, destinations, flow, webhook }: FormProps) {
+  const editedValueOf = (answer: Webhook) => ({ ...formValueOf(answer), ...flowValueOf(answer, flow) });
   const [saved, setSaved] = useState(webhook);
   const [initial, setInitial] = useState(() =>
-    webhook ? formValueOf(webhook) : newFormValue(formats, destinations),
+    webhook ? editedValueOf(webhook) : newFormValue(formats, destinations),
   );
   const [value, setValue] = useState(initial);
   const formatNamed = (name: unknown) => formats.find((format) => format.name === name);
@@ -90,6 +94,7 @@ export function IntegrationForm({ api, notify, formats, destinations, webhook }:
       ...claimsOf(section.properties, value[section.path[0]], section.path),
     ]),
     ...claimsOf(propertiesOf(DELIVERY_SCHEMA), value, []),
+    ...claimsOf(propertiesOf(flow.settings_schema), value, []),
   ];
   const topIssues = unclaimed(issues, claims);
 
@@ -104,7 +109,7 @@ export function IntegrationForm({ api, notify, formats, destinations, webhook }:
   }
 
   function applySaved(answer: Webhook) {
-    const fresh = formValueOf(answer);
+    const fresh = editedValueOf(answer);
     setSaved(answer);
     setInitial(fresh);
     setValue(fresh);
@@ -232,6 +237,17 @@ export function IntegrationForm({ api, notify, formats, destinations, webhook }:
             context={context}
           />
         </fieldset>
+        <fieldset>
+          <legend>Flow control</legend>
+          <ObjectFields
+            properties={propertiesOf(flow.settings_schema)}
+            required={flow.settings_schema.required}
+            value={value}
+            path={[]}
+            onChange={setValue}
+            context={context}
+          />
+        </fieldset>
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>
             Save
@@ -243,8 +259,8 @@ export function IntegrationForm({ api, notify, formats, destinations, webhook }:
               notify={notify}
               onChanged={(answer) => {
                 setSaved(answer);
-                setInitial(formValueOf(answer));
-                setValue((current) => ({ ...current, is_active: answer.is_active }));
+                setInitial(editedValueOf(answer));
+                setValue((current) => ({ ...current, state: answer.state }));
               }}
             />
           )}

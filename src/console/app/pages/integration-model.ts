@@ -1,5 +1,5 @@
 import { isObject, sameJson } from "../schema/json";
-import type { DestinationInfo, FormatInfo, JsonObject, JsonSchema, Webhook } from "../types";
+import type { DestinationInfo, FlowInfo, FormatInfo, JsonObject, JsonSchema, Webhook } from "../types";
 
 // An integration (a webhook) as the form edits it: the fields of POST /webhooks, with the
 // destination as {kind, ...settings}. The API checks everything; these only lay the form out.
@@ -36,7 +36,13 @@ export function commonSchema(formats: FormatInfo[], chosen: FormatInfo | undefin
         title: "Secret",
         description: "signs every request (X-Webhook-Signature; whsec_… also Standard Webhooks)",
       },
-      is_active: { type: "boolean", title: "Active", default: true },
+      state: {
+        type: "string",
+        title: "State",
+        description: "paused: events are queued and none sent; disabled: no new events are taken either",
+        enum: ["active", "paused", "disabled"],
+        default: "active",
+      },
     },
   };
 }
@@ -77,7 +83,7 @@ const EDITED = [
   "format",
   "event_types",
   "min_severity",
-  "is_active",
+  "state",
   "options",
   "destination",
   "method",
@@ -90,6 +96,14 @@ const EDITED = [
 
 export function formValueOf(webhook: Webhook): JsonObject {
   return { ...Object.fromEntries(EDITED.map((name) => [name, webhook[name]])), secret: "" };
+}
+
+/** The webhook's flow-control fields, those GET /flow describes: at the top level, as the API has them. */
+export function flowValueOf(webhook: Webhook, flow: FlowInfo): JsonObject {
+  const answered: JsonObject = { ...webhook };
+  return Object.fromEntries(
+    Object.keys(flow.settings_schema.properties ?? {}).map((name) => [name, answered[name]]),
+  );
 }
 
 /**
@@ -112,7 +126,7 @@ export function newFormValue(formats: FormatInfo[], destinations: DestinationInf
     event_types: ["*"],
     min_severity: "info",
     secret: "",
-    is_active: true,
+    state: "active",
     options: {},
     destination: { kind: defaultKind("", format, destinations) },
   };

@@ -1,13 +1,14 @@
 import type { Delivery, Webhook } from "../types";
 import { Time } from "../ui/page";
 
-/** Active, paused by an operator, or disabled by Herald (the failure threshold) with its reason. */
+/** Active, paused (queuing, sending nothing), or disabled, with Herald's reason when it disabled it. */
 export function IntegrationState({ webhook }: { webhook: Webhook }) {
-  if (webhook.is_active) return <span class="badge good">Active</span>;
-  if (!webhook.disabled_reason) return <span class="badge">Paused</span>;
+  if (webhook.state === "active") return <span class="badge good">Active</span>;
+  if (webhook.state === "paused") return <span class="badge warn">Paused</span>;
   return (
     <span>
-      <span class="badge bad">Disabled</span> <span class="reason">{webhook.disabled_reason}</span>
+      <span class="badge bad">Disabled</span>
+      {webhook.disabled_reason && <span class="reason"> {webhook.disabled_reason}</span>}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import type { PageProps } from "../page-props";
-import type { DestinationInfo, FormatInfo, List, Webhook } from "../types";
+import type { DestinationInfo, FlowInfo, FormatInfo, List, Webhook } from "../types";
 import { ErrorMessage, Loading, Page } from "../ui/page";
 import { useLoad } from "../ui/use-load";
 import { IntegrationDetails } from "./integration-details";
@@ -13,6 +13,7 @@ export function IntegrationPage({ api, role, params, notify }: PageProps) {
       Promise.all([
         api.get<List<FormatInfo>>("/formats"),
         api.get<List<DestinationInfo>>("/destinations"),
+        api.get<FlowInfo>("/flow"),
         id === undefined ? undefined : api.get<Webhook>(`/webhooks/${encodeURIComponent(id)}`),
       ]),
     [api, id],
@@ -32,7 +33,7 @@ export function IntegrationPage({ api, role, params, notify }: PageProps) {
       </Page>
     );
   }
-  const [formats, destinations, webhook] = loaded.data;
+  const [formats, destinations, flow, webhook] = loaded.data;
   if (role !== "admin") {
     return webhook ? (
       <IntegrationDetails formats={formats.data} destinations={destinations.data} webhook={webhook} />
@@ -49,6 +50,7 @@ export function IntegrationPage({ api, role, params, notify }: PageProps) {
       notify={notify}
       formats={formats.data}
       destinations={destinations.data}
+      flow={flow}
       webhook={webhook}
     />
   );

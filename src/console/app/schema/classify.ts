@@ -1,8 +1,9 @@
 import type { JsonSchema } from "../types";
 
-// What kind of form field a JSON Schema node becomes. The schemas come from GET /formats and
-// GET /destinations (zod's JSON Schema output): a format or destination added on the server
-// gets its fields here without console code. Anything not recognised is edited as JSON.
+// What kind of form field a JSON Schema node becomes. The schemas come from GET /formats,
+// GET /destinations and GET /flow (zod's JSON Schema output): a format, destination or setting
+// added on the server gets its fields here without console code. Anything not recognised is
+// edited as JSON.
 
 export type Shape =
   | { kind: "string" }

@@ -1,6 +1,7 @@
 import type { Issue, JsonObject, JsonSchema } from "../types";
-import { classify, type Field, labelOf } from "./classify";
+import { classify, labelOf } from "./classify";
 import { described, FieldErrors, fieldId, json, Labelled, lines, pairs, TextField } from "./controls";
+import { emptyValue, hintOf, isMultiline, ObjectSwitch, shownDefault } from "./field-parts";
 import { issuesFor } from "./issues";
 import { isObject, withValue } from "./json";
 
@@ -13,7 +14,7 @@ export interface FieldContext {
   saved: boolean;
 }
 
-interface FieldProps {
+export interface FieldProps {
   name: string;
   schema: JsonSchema;
   value: unknown;
@@ -58,36 +59,6 @@ export function ObjectFields({
   );
 }
 
-/** What an emptied field sends: nothing, an empty string where one is required, or null. */
-function emptyValue(field: Field, required: boolean): unknown {
-  if (field.nullable) return null;
-  return required && field.shape.kind === "string" ? "" : undefined;
-}
-
-function hintOf(field: Field, secret: boolean, saved: boolean): string | undefined {
-  const { schema, shape } = field;
-  const parts = [schema.description];
-  if (shape.kind === "number" && schema.minimum !== undefined && schema.maximum !== undefined) {
-    parts.push(`from ${schema.minimum} to ${schema.maximum}`);
-  }
-  if (shape.kind === "strings") parts.push("one per line");
-  if (shape.kind === "map") parts.push("one “name: value” per line");
-  if (shape.kind === "json") parts.push("JSON");
-  if (secret)
-    parts.push(saved ? "write-only: leave empty to keep the stored value" : "write-only: never shown again");
-  const hint = parts.filter(Boolean).join("; ");
-  return hint || undefined;
-}
-
-/**
- * A string long enough to be text of several lines (a PEM certificate or key, up to 64 KiB), not
- * a one-line value (a token, at most 8 KiB).
- */
-const isMultiline = (schema: JsonSchema) => (schema.maxLength ?? 0) > 8192;
-
-const shownDefault = (schema: JsonSchema) =>
-  schema.default === undefined || schema.default === null ? undefined : String(schema.default);
-
 /** One property as a form field, chosen by its schema. */
 export function SchemaField({ name, schema, value, path, required, onChange, context }: FieldProps) {
   const field = classify(schema);
@@ -111,15 +82,36 @@ export function SchemaField({ name, schema, value, path, required, onChange, con
       return null;
     case "object":
       return (
-        <fieldset>
-          <legend>{label}</legend>
+        <fieldset aria-describedby={field.nullable || !hint ? undefined : `${id}-hint`}>
+          <legend>
+            {field.nullable ? (
+              <ObjectSwitch
+                id={id}
+                label={label}
+                hint={hint}
+                issues={issues}
+                value={value}
+                onChange={onChange}
+              />
+            ) : (
+              label
+            )}
+          </legend>
+          {hint && (
+            <p id={`${id}-hint`} class="hint">
+              {hint}
+            </p>
+          )}
           <FieldErrors id={id} issues={issues} />
           <ObjectFields
             properties={shape.properties}
             required={field.schema.required}
             value={value}
             path={path}
-            onChange={(next) => onChange(Object.keys(next).length > 0 ? next : emptyValue(field, false))}
+            // A nullable object stays what its switch says, {} included (a group by nothing is one).
+            onChange={(next) =>
+              onChange(field.nullable || Object.keys(next).length > 0 ? next : emptyValue(field, false))
+            }
             context={context}
           />
         </fieldset>
