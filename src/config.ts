@@ -64,6 +64,12 @@ export const configSchema = z.object({
   HERALD_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** A bootstrap admin key, accepted as it is (never stored). */
   HERALD_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Failed authentications (missing or unknown key) one client address may make before it gets 429. */
+  HERALD_AUTH_FAILURES_BURST: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** How fast a client address earns back failed authentications once it has used its burst. */
+  HERALD_AUTH_FAILURES_PER_MINUTE: z.coerce.number().positive().max(60_000).default(60),
+  /** Behind a reverse proxy: the client address is the last one in X-Forwarded-For, not the socket's. */
+  HERALD_TRUST_PROXY: flag.default(false),
   /** A directory whose <format>.hbs files replace the built-in default templates. */
   HERALD_TEMPLATES_DIR: z.string().optional(),
   /** Extra event types for the catalog: {"type": "description"}. */

@@ -1,9 +1,19 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { AuthFailureReason } from "../metrics/auth";
 import type { Db } from "../store/db";
 import { findApiKey, type Role } from "../store/keys";
 import type { AppEnv, Principal } from "./deps";
+
+/** The 401 of a missing or unknown key, with its reason for the failure limiter and the metrics. */
+export class AuthenticationFailure extends HTTPException {
+  constructor(readonly reason: AuthFailureReason) {
+    super(401, {
+      message: reason === "unknown_key" ? "unknown API key" : "missing Authorization: Bearer <key> header",
+    });
+  }
+}
 
 function sameSecret(a: string, b: string): boolean {
   // Compare digests so the comparison takes the same time whatever the lengths.
@@ -21,16 +31,15 @@ async function principalFor(
   return row ? { role: row.role as Role, name: row.name } : undefined;
 }
 
-/** Every /api request needs `Authorization: Bearer <key>`: 401 without a known key. */
+/**
+ * Every /api request needs `Authorization: Bearer <key>`: 401 without a known key. Failures are
+ * limited per client address by `throttleFailedAuthentication` (auth-throttle.ts), installed before.
+ */
 export function authenticate(db: Db, adminToken: string | undefined): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
     const principal = match?.[1] ? await principalFor(db, match[1], adminToken) : undefined;
-    if (!principal) {
-      throw new HTTPException(401, {
-        message: match ? "unknown API key" : "missing Authorization: Bearer <key> header",
-      });
-    }
+    if (!principal) throw new AuthenticationFailure(match ? "unknown_key" : "missing_key");
     c.set("principal", principal);
     await next();
   };

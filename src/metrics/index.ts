@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, type Registry } from "prom-client";
 import type { EventCatalog } from "../events/catalog";
 import type { Db, PoolUse } from "../store/db";
+import { type AuthMetrics, createAuthMetrics } from "./auth";
 import { createDeliveryMetrics, type DeliveryMetrics } from "./delivery";
 import { createIngestMetrics, type IngestMetrics } from "./ingest";
 import { registerPoolGauges } from "./pool";
@@ -11,6 +12,7 @@ export interface GatewayMetrics {
   registry: Registry;
   delivery: DeliveryMetrics;
   ingest: IngestMetrics;
+  auth: AuthMetrics;
 }
 
 export function createGatewayMetrics(
@@ -29,5 +31,6 @@ export function createGatewayMetrics(
     registry,
     delivery: createDeliveryMetrics(registry),
     ingest: createIngestMetrics(registry, deps.catalog),
+    auth: createAuthMetrics(registry),
   };
 }

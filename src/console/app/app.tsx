@@ -19,6 +19,8 @@ const SESSION_ENDED = "The API refused the key (401): it may have been revoked. 
 function refusal(error: unknown): string {
   if (error instanceof ApiError && error.status === 401)
     return `The API does not know this key (401: ${error.message}).`;
+  // Too many failed keys from this address: the API's message says how long to wait.
+  if (error instanceof ApiError && error.status === 429) return error.message;
   return `Could not reach the API: ${(error as Error).message}`;
 }
 
