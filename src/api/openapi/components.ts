@@ -8,7 +8,7 @@ export const errorAnswerSchema = z
   .strictObject({
     error: z.string().meta({
       description:
-        "bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, validation_failed or internal_error",
+        "bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, validation_failed, too_many_requests or internal_error",
     }),
     message: z.string(),
     issues: z
@@ -22,6 +22,11 @@ export const errorAnswerSchema = z
       )
       .optional()
       .meta({ description: "422 only: every rule the input breaks" }),
+    retry_after: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "429 only: seconds to wait, as the Retry-After header says" }),
   })
   .meta({ id: "Error" });
 
@@ -34,6 +39,10 @@ const ERROR_ANSWERS = {
   413: ["PayloadTooLarge", "The body is larger than HERALD_MAX_BODY_BYTES."],
   415: ["UnsupportedMediaType", "The Content-Type is not one this operation takes."],
   422: ["ValidationFailed", "Input that breaks a rule: `issues` names each field (`path`) and why."],
+  429: [
+    "TooManyRequests",
+    "Too many failed authentications from this client address: `Retry-After` says when to try again, with any key.",
+  ],
 } as const;
 type ErrorStatus = keyof typeof ERROR_ANSWERS;
 

@@ -22,7 +22,7 @@ export function access(
     description: [spec.description, `Roles: ${allowed.join(", ")}.`].filter(Boolean).join("\n\n"),
     "x-herald-roles": allowed,
     security: [{ [SECURITY_SCHEME]: [] }],
-    responses: { ...spec.responses, ...errors(401, 403) },
+    responses: { ...spec.responses, ...errors(401, 403, 429) },
   };
   return Object.assign(allow(...roles), { [uniqueSymbol]: { spec: operation } });
 }
