@@ -1,15 +1,21 @@
 import { DESTINATIONS, findDestination } from "../destinations/registry";
 import type { HeraldEvent } from "../events/event";
 import { formatBatchSize, renderBatch } from "../formats/batch";
+import { leadEvent } from "../formats/digest";
 import { FormatError, type Rendered } from "../formats/format";
 import type { KeyFieldTable } from "../formats/key-fields";
 import { FORMATS, findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import type { TemplateEngine } from "../templates/handlebars";
 import { readFlow } from "../webhooks/flow";
+import { groupValues } from "../webhooks/group";
 
-/** The parts of a webhook that decide what it sends. */
-export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination" | "url">;
+/**
+ * The parts of a webhook that decide what it sends. `flow` says whether it sends digests; absent
+ * (a preview, the render workers' warm-up): it does not.
+ */
+export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination" | "url"> &
+  Partial<Pick<WebhookRow, "flow">>;
 
 /** Whether this webhook sends a digest per group: it groups, and its format can say several events at once. */
 export function sendsDigests(webhook: Pick<WebhookRow, "format" | "flow">): boolean {
@@ -41,7 +47,9 @@ export function eventsPerRequestTable(): Record<string, number> {
 /**
  * What a webhook sends for `events`: its format through its template, framed by its destination
  * (a syslog destination wraps cef, leef or json as the MSG of a syslog message). Pure, like formats.
- * `suppressed`: the repeats dedup suppressed before this message, which its templates may show.
+ * A webhook that sends digests (sendsDigests) sends several events as one message, its format
+ * rendering them once as a digest (src/formats/digest.ts); one event renders as it would without
+ * grouping. `suppressed`: the repeats dedup suppressed before this message, which its templates may show.
  */
 export function renderForWebhook(
   webhook: RenderSettings,
@@ -58,12 +66,25 @@ export function renderForWebhook(
   if (!destination) throw new FormatError(`unknown destination kind "${webhook.destination.kind}"`);
   const options = format.optionsSchema.parse(webhook.options);
   const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  const rendered = renderBatch(format, events, options, template, now, keyFields, suppressed);
+  const digest = events.length > 1 && sendsDigests({ format: webhook.format, flow: webhook.flow ?? {} });
+  const group = digest ? readFlow(webhook.flow).group : null;
+  const rendered = group
+    ? format.render({
+        event: leadEvent(events),
+        options,
+        template,
+        now,
+        keyFields,
+        suppressed,
+        // Events are grouped by equal values at `by`, so the first event's are the group's.
+        digest: { events, group: groupValues(events[0] as HeraldEvent, group.by) },
+      })
+    : renderBatch(format, events, options, template, now, keyFields, suppressed);
   const framed = destination.frame
     ? destination.frame({ rendered, events, format, settings: webhook.destination, url: webhook.url })
     : rendered;
   const bytes = Buffer.byteLength(framed.body);
-  // A batch may carry as much per event as a single event may.
+  // A batch or a digest may carry as much per event as a single event may.
   const limit = maxBytesPerEvent * events.length;
   if (bytes > limit) {
     throw new FormatError(

@@ -1,17 +1,11 @@
 import { z } from "zod";
 import { isAtLeast, severitySchema } from "../events/severity";
 import { charCount } from "../text";
+import { messageContext, timeSpan } from "./digest";
 import { cutSlot, LIMITS, limitProblem, prepareEmbeds } from "./discord-embeds";
 import { splitEmbeds } from "./discord-split";
 import { cutEscaped, escapeDiscord } from "./discord-text";
-import {
-  type Format,
-  FormatError,
-  isObject,
-  type JsonObject,
-  parseTemplateJson,
-  templateContext,
-} from "./format";
+import { type Format, FormatError, isObject, type JsonObject, parseTemplateJson } from "./format";
 import { humanContext, humanOptionsShape } from "./human";
 import { fairCap, limitPolicyShape, rejected } from "./limit-policy";
 
@@ -64,12 +58,16 @@ export const discordFormat: Format<DiscordOptions> = {
   description: "Discord incoming webhook: a message with an embed per event",
   contentType: "application/json",
   optionsSchema: discordOptionsSchema,
-  render({ event, options, template, keyFields, suppressed }) {
+  digest: true,
+  render(input) {
+    const { event, options, template, keyFields } = input;
     const warnings: string[] = [];
     const human = humanContext(event, options, keyFields, warnings);
     // Assigned, not spread, for speed (see templateContext).
-    const message = parseMessage(template(Object.assign(templateContext(event, options, suppressed), human)));
+    const message = parseMessage(template(Object.assign(messageContext(input), human)));
     const embeds = (message.embeds ?? []) as JsonObject[];
+    // Embeds take the event's time: a digest's is its latest event's.
+    const stamped = input.digest ? { ...event, time: timeSpan(input.digest.events).last.time } : event;
     const mention =
       options.mention && isAtLeast(event.severity, options.mention_severity) ? options.mention : undefined;
     const { max_fields, limit_policy } = options;
@@ -77,7 +75,7 @@ export const discordFormat: Format<DiscordOptions> = {
     if (limit_policy === "truncate") {
       const surplus = embeds.splice(LIMITS.embeds).length;
       if (surplus > 0) warnings.push(`embeds: ${surplus} left out, Discord takes at most ${LIMITS.embeds}`);
-      const slots = prepareEmbeds(embeds, event, human.links[0], max_fields, warnings);
+      const slots = prepareEmbeds(embeds, stamped, human.links[0], max_fields, warnings);
       const cap = fairCap(
         slots.map((slot) => Math.min(charCount(slot.holder[slot.key] as string), slot.limit)),
         LIMITS.embedsTotal,
@@ -85,7 +83,7 @@ export const discordFormat: Format<DiscordOptions> = {
       for (const slot of slots) cutSlot({ ...slot, limit: Math.min(slot.limit, cap) }, warnings);
     } else {
       // Prepared whole: a message that fits as it is goes as truncate sends it.
-      const slots = prepareEmbeds(embeds, event, human.links[0], Number.POSITIVE_INFINITY, warnings);
+      const slots = prepareEmbeds(embeds, stamped, human.links[0], Number.POSITIVE_INFINITY, warnings);
       const problem = limitProblem(embeds, slots, max_fields) ?? contentProblem(message.content, mention);
       if (problem && limit_policy === "reject") throw rejected(problem);
       if (problem) parts = splitEmbeds(embeds, slots, max_fields, event.severity, warnings);

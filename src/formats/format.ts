@@ -29,7 +29,9 @@ export interface RenderInput<Options> {
   suppressed?: number;
   /**
    * Set when this one message is a digest of several events of one group (a webhook's `group`;
-   * only for formats that declare `digest`): `event` is then one of `digest.events`.
+   * only for formats that declare `digest`): `event` is then the digest's most severe event, the
+   * latest among equals (leadEvent in digest.ts), and messageContext (digest.ts) gives its
+   * template the digest's fields beside that event's.
    */
   digest?: DigestInput;
 }

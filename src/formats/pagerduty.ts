@@ -3,14 +3,8 @@ import { z } from "zod";
 import { DEFAULT_SOURCE, type HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
 import { charCount, mostThatFit, truncateChars, valueText } from "../text";
-import {
-  type Format,
-  FormatError,
-  isObject,
-  type JsonObject,
-  parseTemplateJson,
-  templateContext,
-} from "./format";
+import { type DigestFields, messageContext } from "./digest";
+import { type Format, FormatError, isObject, type JsonObject, parseTemplateJson } from "./format";
 import { humanOptionsShape } from "./human";
 import { type EventLink, eventLinks } from "./links";
 import { findKeyFields, keyFieldsFirst } from "./shown-fields";
@@ -76,21 +70,46 @@ export const pagerDutyFormat: Format<PagerDutyOptions> = {
   contentType: "application/json",
   optionsSchema: pagerDutyOptionsSchema,
   secretOptions: [["routing_key"]],
-  render({ event, options, template, keyFields, suppressed }) {
+  digest: true,
+  render(input) {
+    const { event, options, template, keyFields, suppressed = 0 } = input;
     const warnings: string[] = [];
     const { key, used } = findKeyFields(event, options.fields, keyFields);
     const links = eventLinks(event, options.link_template, warnings);
+    const base = messageContext(input);
+    const digest = "digest" in base ? base : undefined;
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(templateContext(event, options, suppressed), {
+    const context = Object.assign(base, {
       key_fields: key,
-      details: withSuppressed(keyFieldsFirst(event.data, used), suppressed ?? 0),
+      details: withSuppressed(digest ? digestDetails(digest) : keyFieldsFirst(event.data, used), suppressed),
     });
     const shaped = parseShape(template(context));
-    const pdEvent = triggerEvent(event, shaped, options, links, warnings);
+    // An alert's timestamp is when its tool saw it: a digest's latest event.
+    const stamped = digest ? { ...event, time: digest.last.time } : event;
+    const pdEvent = triggerEvent(stamped, shaped, options, links, warnings);
     const body = fitToLimit(pdEvent, warnings);
     return { contentType: "application/json", body, warnings };
   },
 };
+
+/**
+ * A digest's details, as a responder reads them in the alert: how many events of the group, from
+ * when to when, the values of its key fields that vary, and the latest events, newest first.
+ */
+function digestDetails(digest: DigestFields): JsonObject {
+  return {
+    events: digest.count,
+    group: digest.group,
+    first: digest.first.time,
+    last: digest.last.time,
+    span_s: digest.span_s,
+    ...(digest.types.distinct > 1 && { types: digest.types.text }),
+    ...(digest.sources.distinct > 1 && { sources: digest.sources.text }),
+    top: Object.fromEntries(digest.top.map((field) => [field.label, field.text])),
+    latest: digest.listed.map((event) => `${event.time} ${event.severity.toUpperCase()} ${event.line}`),
+    unlisted: digest.unlisted,
+  };
+}
 
 /** The details a responder reads, led by the repeats dedup suppressed, when there were any. */
 function withSuppressed(details: JsonObject, suppressed: number): JsonObject {

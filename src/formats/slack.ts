@@ -1,14 +1,8 @@
 import { z } from "zod";
 import { isAtLeast, type Severity, severitySchema } from "../events/severity";
 import { characterReplacer, valueText } from "../text";
-import {
-  type Format,
-  FormatError,
-  isObject,
-  type JsonObject,
-  parseTemplateJson,
-  templateContext,
-} from "./format";
+import { messageContext } from "./digest";
+import { type Format, FormatError, isObject, type JsonObject, parseTemplateJson } from "./format";
 import { humanContext, humanOptionsShape } from "./human";
 import { limitPolicyShape } from "./limit-policy";
 import { fitOrReject, fitToSlack, LIMITS } from "./slack-limits";
@@ -71,6 +65,7 @@ export const slackFormat: Format<SlackOptions> = {
   description: "Slack incoming webhook: a Block Kit message per event",
   contentType: "application/json",
   optionsSchema: slackOptionsSchema,
+  digest: true,
   helpers: {
     /** A value escaped for mrkdwn and for use inside a JSON string: "*{{mrkdwn title}}*". */
     mrkdwn: (value: unknown) => insideJsonString(escapeMrkdwn(valueText(value))),
@@ -78,14 +73,12 @@ export const slackFormat: Format<SlackOptions> = {
     /** The configured mention and a space when the event is at least mention_severity, else nothing. */
     slackMention: (severity: unknown, options: unknown) => slackMention(severity, options),
   },
-  render({ event, options, template, keyFields, suppressed }) {
+  render(input) {
+    const { event, options, keyFields } = input;
     const warnings: string[] = [];
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(
-      templateContext(event, options, suppressed),
-      humanContext(event, options, keyFields, warnings),
-    );
-    const message = parseMessage(template(context));
+    const context = Object.assign(messageContext(input), humanContext(event, options, keyFields, warnings));
+    const message = parseMessage(input.template(context));
     const { max_fields, limit_policy } = options;
     if (limit_policy === "split") {
       return splitRendered(message, max_fields, slackMention(event.severity, options), warnings);

@@ -1,14 +1,8 @@
 import { z } from "zod";
 import { isAtLeast, type Severity, severitySchema } from "../events/severity";
 import { valueText } from "../text";
-import {
-  type Format,
-  FormatError,
-  isObject,
-  type JsonObject,
-  parseTemplateJson,
-  templateContext,
-} from "./format";
+import { messageContext } from "./digest";
+import { type Format, FormatError, isObject, type JsonObject, parseTemplateJson } from "./format";
 import { humanContext, humanOptionsShape } from "./human";
 import { limitPolicyShape } from "./limit-policy";
 import { firstDataLink } from "./links";
@@ -86,6 +80,7 @@ export const teamsFormat: Format<TeamsOptions> = {
   description: "Microsoft Teams Workflows webhook: an Adaptive Card per event",
   contentType: "application/json",
   optionsSchema: teamsOptionsSchema,
+  digest: true,
   helpers: {
     /** A value as a quoted JSON string of its text: "value": {{teamsText this}}. */
     teamsText: (value: unknown) => JSON.stringify(valueText(value)),
@@ -95,20 +90,17 @@ export const teamsFormat: Format<TeamsOptions> = {
     /** data.link, an entry of data.links, data.url or data.asset when it is an http(s) URL, else "". */
     eventLink: firstDataLink,
   },
-  render({ event, options, template, keyFields, suppressed }) {
+  render(input) {
+    const { event, options, template, keyFields } = input;
     const warnings: string[] = [];
     const { mention, mention_severity } = options;
     // Assigned, not spread, for speed (see templateContext).
-    const context = Object.assign(
-      templateContext(event, options, suppressed),
-      humanContext(event, options, keyFields, warnings),
-      {
-        teams_mention:
-          mention && isAtLeast(event.severity, mention_severity)
-            ? { text: `<at>${mention.name}</at>`, id: mention.id, name: mention.name }
-            : undefined,
-      },
-    );
+    const context = Object.assign(messageContext(input), humanContext(event, options, keyFields, warnings), {
+      teams_mention:
+        mention && isAtLeast(event.severity, mention_severity)
+          ? { text: `<at>${mention.name}</at>`, id: mention.id, name: mention.name }
+          : undefined,
+    });
     const card = parseCard(template(context));
     if (options.limit_policy === "split") return splitRendered(card, event.severity, warnings);
     if (options.limit_policy === "reject") {
