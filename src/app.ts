@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { authenticate } from "./api/auth";
+import { throttleFailedAuthentication } from "./api/auth-throttle";
 import { deliveryRoutes } from "./api/deliveries";
 import { deliveryHistoryRoutes } from "./api/delivery-history";
 import type { ApiDeps, AppEnv } from "./api/deps";
@@ -10,11 +11,13 @@ import { docsRoutes } from "./api/docs";
 import { errorBody, handleError } from "./api/error-answers";
 import { eventHistoryRoutes } from "./api/event-history";
 import { eventRoutes } from "./api/events";
+import { flowRoutes } from "./api/flow";
 import { formatRoutes } from "./api/formats";
 import { healthRoutes } from "./api/health";
 import { keyRoutes } from "./api/keys";
 import { metricsRoutes } from "./api/metrics";
 import { openApiRoutes } from "./api/openapi/document";
+import { replayRoutes } from "./api/replay";
 import { requestLog } from "./api/request-log";
 import { webhookStatsRoutes } from "./api/webhook-stats";
 import { webhookRoutes } from "./api/webhooks";
@@ -39,6 +42,9 @@ export function createApp(deps: ApiDeps, log: Logger) {
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.route("/", healthRoutes(deps.db, deps.engine, deps.now));
+  // One limiter of failed authentications, before each place a key is checked: /metrics, /api/v1.
+  const limitAuthFailures = throttleFailedAuthentication(deps, log);
+  app.use("/metrics", limitAuthFailures);
   app.route("/", metricsRoutes(deps));
   // Before /api/v1's key check, which it is answered ahead of: the API's description is public.
   app.route("/", openApiRoutes(app));
@@ -60,17 +66,20 @@ export function createApp(deps: ApiDeps, log: Logger) {
       },
     }),
   );
+  api.use(limitAuthFailures);
   api.use(authenticate(deps.db, deps.config.HERALD_ADMIN_TOKEN));
   api.route("/", whoamiRoutes());
   api.route("/", eventRoutes(deps));
   api.route("/", eventHistoryRoutes(deps));
   api.route("/", webhookRoutes(deps));
   api.route("/", webhookStatsRoutes(deps));
+  api.route("/", replayRoutes(deps));
   api.route("/", deliveryRoutes(deps));
   api.route("/", deliveryHistoryRoutes(deps));
   api.route("/", keyRoutes(deps));
   api.route("/", formatRoutes(deps));
   api.route("/", destinationRoutes());
+  api.route("/", flowRoutes());
   app.route("/api/v1", api);
   return app;
 }

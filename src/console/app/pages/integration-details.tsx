@@ -1,5 +1,5 @@
 import { ReadOnlyFields } from "../schema/read-only";
-import type { DestinationInfo, FormatInfo, JsonSchema, Webhook } from "../types";
+import type { DestinationInfo, FlowInfo, FormatInfo, JsonSchema, Webhook } from "../types";
 import { Page } from "../ui/page";
 import { commonSchema, DELIVERY_SCHEMA, formValueOf, secretPaths } from "./integration-model";
 import { IntegrationState } from "./integration-state";
@@ -14,10 +14,12 @@ const propertiesOf = (schema: JsonSchema | undefined) => Object.entries(schema?.
 export function IntegrationDetails({
   formats,
   destinations,
+  flow,
   webhook,
 }: {
   formats: FormatInfo[];
   destinations: DestinationInfo[];
+  flow: FlowInfo;
   webhook: Webhook;
 }) {
   const format = formats.find((each) => each.name === webhook.format);
@@ -67,6 +69,15 @@ export function IntegrationDetails({
         <ReadOnlyFields
           properties={propertiesOf(DELIVERY_SCHEMA)}
           value={value}
+          path={[]}
+          secrets={secrets}
+        />
+      </section>
+      <section aria-labelledby="details-flow">
+        <h2 id="details-flow">Flow control</h2>
+        <ReadOnlyFields
+          properties={propertiesOf(flow.settings_schema)}
+          value={webhook}
           path={[]}
           secrets={secrets}
         />

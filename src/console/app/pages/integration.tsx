@@ -36,7 +36,12 @@ export function IntegrationPage({ api, role, params, notify }: PageProps) {
   const [formats, destinations, flow, webhook] = loaded.data;
   if (role !== "admin") {
     return webhook ? (
-      <IntegrationDetails formats={formats.data} destinations={destinations.data} webhook={webhook} />
+      <IntegrationDetails
+        formats={formats.data}
+        destinations={destinations.data}
+        flow={flow}
+        webhook={webhook}
+      />
     ) : (
       <Page title={title}>
         <ErrorMessage error="Only an admin key may create integrations." />
