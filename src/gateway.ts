@@ -15,6 +15,7 @@ import { createGatewayMetrics } from "./metrics";
 import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
+import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
 
 export interface Gateway {
@@ -81,10 +82,15 @@ export async function startGateway(
   const senders = openSenders({
     egress: { deny: config.HERALD_EGRESS_DENY, allow: config.HERALD_EGRESS_ALLOW },
   });
+  const worker = await startWorker(store, log.child({ component: "workers" }));
+  const handedBack = await worker.reclaimFromGone();
+  if (handedBack > 0)
+    log.info("handed back the claims a previous run left unanswered", { deliveries: handedBack });
   const engine = createDeliveryEngine(
     store.db,
     { renderer, senders, now },
     {
+      workerId: worker.id,
       concurrency: config.HERALD_DELIVERY_CONCURRENCY,
       claimBatch: config.HERALD_CLAIM_BATCH,
       pollIntervalMs: config.HERALD_POLL_INTERVAL_MS,
@@ -128,6 +134,13 @@ export async function startGateway(
     }
   }
   engine.start();
+  const sweep = setInterval(() => {
+    worker
+      .reclaimFromGone()
+      .then((count) => count > 0 && engine.wake())
+      .catch((error) => log.error("could not look for gone workers", { error: describeError(error) }));
+  }, config.HERALD_WORKER_SWEEP_MS);
+  sweep.unref();
   const { address, port, family } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 
@@ -139,13 +152,14 @@ export async function startGateway(
     store,
     engine,
     async stop() {
+      clearInterval(sweep);
       // Stop claiming at once; requests under way (a test delivery) finish meanwhile.
       await Promise.all([
         new Promise<void>((resolve) => server.close(() => resolve())),
         metricsServer?.close(),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
       ]);
-      await Promise.all([senders.closeAll(), renderer.close()]);
+      await Promise.all([senders.closeAll(), renderer.close(), worker.close()]);
       await store.close();
     },
   };

@@ -110,7 +110,10 @@ export async function sendTest(c: Context<AppEnv>, deps: ApiDeps, saved: Webhook
     deps.now(),
     () => crypto.randomUUID(),
   );
-  const job = await createTestDelivery(deps.db, webhook, event, deps.config.HERALD_LEASE_MS);
+  const job = await createTestDelivery(deps.db, webhook, event, {
+    leaseMs: deps.config.HERALD_LEASE_MS,
+    workerId: deps.engine.workerId,
+  });
   const record = await deps.engine.deliverNow(job);
   return c.json<z.infer<typeof testAnswerSchema>>({
     delivery_id: record.deliveryId,

@@ -46,7 +46,7 @@ export function decideAttempt(
     // Without a Retry-After, throttled attempts back off along the retry schedule.
     const backoff = nextStep(
       { success: false, retryable: true, retryAfterMs: null },
-      job.throttledAttempts + 1,
+      job.uncountedAttempts + 1,
       Number.POSITIVE_INFINITY,
       policy,
     );
@@ -64,7 +64,7 @@ export function decideAttempt(
       throttle: { until, reason },
     };
   }
-  const step = nextStep(outcome, job.attempt - job.throttledAttempts, job.webhook.retryCount, policy);
+  const step = nextStep(outcome, job.attempt - job.uncountedAttempts, job.webhook.retryCount, policy);
   return {
     ...base,
     status: step.status,

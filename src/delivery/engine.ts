@@ -15,6 +15,8 @@ import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 
 export interface EngineSettings {
+  /** This process's worker id (store/workers.ts), written on every claim. */
+  workerId: string;
   concurrency: number;
   claimBatch: number;
   pollIntervalMs: number;
@@ -26,6 +28,8 @@ export interface EngineSettings {
 }
 
 export interface DeliveryEngine {
+  /** The worker id its claims carry. */
+  readonly workerId: string;
   start(): void;
   /** New deliveries were queued: look for work now rather than at the next poll. */
   wake(): void;
@@ -183,6 +187,7 @@ export function createDeliveryEngine(
         jobs = await claimDueDeliveries(db, {
           limit: Math.min(room, settings.claimBatch),
           leaseMs: settings.leaseMs,
+          workerId: settings.workerId,
           requestsInFlight,
           eventsPerRequest: perRequest,
         });
@@ -196,7 +201,7 @@ export function createDeliveryEngine(
         continue;
       }
       if (stopping) {
-        await releaseDeliveries(db, jobs);
+        await releaseDeliveries(db, settings.workerId, jobs);
         break;
       }
       for (const group of requests(jobs)) launch(group);
@@ -213,6 +218,7 @@ export function createDeliveryEngine(
   }
 
   return {
+    workerId: settings.workerId,
     start() {
       running ??= loop();
     },
@@ -229,7 +235,7 @@ export function createDeliveryEngine(
       const unfinished = [...inFlight.values()];
       if (unfinished.length > 0) {
         log.info("releasing deliveries still in flight", { count: unfinished.length });
-        await releaseDeliveries(db, unfinished);
+        await releaseDeliveries(db, settings.workerId, unfinished);
       }
       await recorder.flush();
       recorder.close();

@@ -17,10 +17,23 @@ import { groupValues } from "../webhooks/group";
 export type RenderSettings = Pick<WebhookRow, "format" | "options" | "template" | "destination" | "url"> &
   Partial<Pick<WebhookRow, "flow">>;
 
-/** Whether this webhook sends a digest per group: it groups, and its format can say several events at once. */
-export function sendsDigests(webhook: Pick<WebhookRow, "format" | "flow">): boolean {
-  return readFlow(webhook.flow).group !== null && findFormat(webhook.format)?.digest === true;
+/**
+ * Whether this webhook sends a digest per group: it groups, its format can say several events at
+ * once, and its destination carries more than one event per message (syslog frames each event
+ * as a message of its own: a grouping syslog webhook sends its groups' events one by one).
+ */
+export function sendsDigests(webhook: Pick<WebhookRow, "format" | "flow" | "destination">): boolean {
+  return (
+    readFlow(webhook.flow).group !== null &&
+    findFormat(webhook.format)?.digest === true &&
+    DIGEST_DESTINATION_KINDS.includes(webhook.destination.kind)
+  );
 }
+
+/** The destination kinds that can carry a digest: those that take more than one event per message. */
+export const DIGEST_DESTINATION_KINDS = DESTINATIONS.filter(
+  (destination) => destination.maxEventsPerRequest !== 1,
+).map((destination) => destination.kind);
 
 /** How many events one request to this webhook may carry: its format's batch, capped by its destination. */
 export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destination">): number {
@@ -66,7 +79,7 @@ export function renderForWebhook(
   if (!destination) throw new FormatError(`unknown destination kind "${webhook.destination.kind}"`);
   const options = format.optionsSchema.parse(webhook.options);
   const template = templates.compile(webhook.template ?? templates.defaultSource(format.name));
-  const digest = events.length > 1 && sendsDigests({ format: webhook.format, flow: webhook.flow ?? {} });
+  const digest = events.length > 1 && sendsDigests({ ...webhook, flow: webhook.flow ?? {} });
   const group = digest ? readFlow(webhook.flow).group : null;
   const rendered = group
     ? format.render({

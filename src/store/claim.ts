@@ -1,6 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
+import { DIGEST_DESTINATION_KINDS } from "../delivery/render";
 import { FORMATS } from "../formats/registry";
 import { DEFAULT_MAX_IN_FLIGHT } from "../webhooks/flow";
 import { type Db, queryRows } from "./db";
@@ -12,6 +13,8 @@ export interface ClaimLimits {
   limit: number;
   /** How long a claimed delivery stays this worker's before it is due again. */
   leaseMs: number;
+  /** The claiming worker (store/workers.ts): if it dies, its claims are handed back at once. */
+  workerId: string;
   /** This process's requests in flight, by webhook id: each webhook's max_in_flight is counted against them. */
   requestsInFlight: ReadonlyMap<string, number>;
   /** Events one request carries, by "<format> <destination kind>" (absent: one). */
@@ -23,8 +26,10 @@ export interface ClaimLimits {
  * gets at most what its flow control allows — its free max_in_flight requests' worth, the tokens
  * of its rate limit, and for a FIFO webhook only its oldest queued delivery — and the oldest due
  * of those are claimed, up to `limit`. A webhook that sends digests is claimed a group at a
- * time: a group's due deliveries are one message, claimed whole (the limit may be passed by one). Claiming counts the attempt and moves next_attempt_at to the
- * end of a lease: if this worker dies, the delivery is due again then.
+ * time: a group's due deliveries are one message, claimed whole (the limit may be passed by one).
+ * Claiming counts the attempt, names the worker in claimed_by and moves next_attempt_at to the end
+ * of a lease: if the worker dies, store/workers.ts hands its claims back as soon as another worker
+ * sees it gone, and the lease is the last resort.
  *
  * Each ready webhook's row is locked while it is claimed (SKIP LOCKED: another process takes the
  * other webhooks meanwhile), so its rate limit and FIFO order hold across every process on one
@@ -34,7 +39,9 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
   const inFlight = JSON.stringify(Object.fromEntries(limits.requestsInFlight));
   const perRequest = JSON.stringify(limits.eventsPerRequest);
   const queued = sql.raw("status in ('pending', 'retrying')");
+  // Which webhooks send digests, as sendsDigests (delivery/render.ts) decides it.
   const digestFormats = `{${FORMATS.filter((format) => format.digest).map((format) => format.name)}}`;
+  const digestKinds = `{${DIGEST_DESTINATION_KINDS}}`;
   const claimed = await queryRows<ClaimedRow>(
     db,
     sql`
@@ -43,7 +50,8 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
           greatest(0, coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
                       - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0)) as slots,
           coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as per_request,
-          jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[]) as digests,
+          jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[])
+            and w.destination->>'kind' = any(${digestKinds}::text[]) as digests,
           coalesce((w.flow->'group'->>'max_events')::int, 1) as digest_max,
           coalesce(w.flow->>'ordering' = 'fifo', false) as fifo,
           (w.flow->'rate_limit'->>'per_second')::float8 as rate,
@@ -112,11 +120,12 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         update ${deliveries} d
         set attempt = d.attempt + 1,
             next_attempt_at = now() + ${limits.leaseMs} * interval '1 millisecond',
+            claimed_by = ${limits.workerId}::uuid,
             suppressed_before = d.suppressed_before + coalesce(reports.count, 0),
             updated_at = now()
         from taken left join reports on reports.id = taken.id
         where d.id = taken.id
-        returning d.id, d.webhook_id, d.event_key, d.attempt, d.throttled_attempts, d.created_at, d.is_test,
+        returning d.id, d.webhook_id, d.event_key, d.attempt, d.uncounted_attempts, d.created_at, d.is_test,
                   d.suppressed_before, d.group_key
       ), spent as (
         -- A token per message: a digest takes one, however many events it carries.
@@ -126,7 +135,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         join allowed a on a.id = n.webhook_id
         where w.id = n.webhook_id and a.rate is not null
       )
-      select c.id, c.webhook_id, c.attempt, c.throttled_attempts, c.created_at, c.is_test, c.suppressed_before, c.group_key,
+      select c.id, c.webhook_id, c.attempt, c.uncounted_attempts, c.created_at, c.is_test, c.suppressed_before, c.group_key,
              e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
       from claimed c join ${events} e on e.key = c.event_key
       order by c.created_at, c.event_key`,
@@ -152,7 +161,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
       {
         deliveryId: row.id,
         attempt: row.attempt,
-        throttledAttempts: row.throttled_attempts,
+        uncountedAttempts: row.uncounted_attempts,
         createdAt: new Date(row.created_at),
         isTest: row.is_test,
         suppressedBefore: row.suppressed_before,
@@ -168,7 +177,7 @@ interface ClaimedRow {
   id: string;
   webhook_id: string;
   attempt: number;
-  throttled_attempts: number;
+  uncounted_attempts: number;
   created_at: Date | string;
   is_test: boolean;
   suppressed_before: number;

@@ -23,6 +23,11 @@ export interface Store {
   migrate(): Promise<void>;
   /** How much of the connection pool is in use now (what herald_db_pool_* report). */
   poolUse(): Promise<PoolUse>;
+  /**
+   * A connection of its own, for session advisory locks that live as long as it does (PostgreSQL);
+   * null for the embedded store, which one process owns.
+   */
+  lockSession(): Promise<LockSession> | null;
   close(): Promise<void>;
 }
 
@@ -34,7 +39,19 @@ export interface PoolUse {
   idle: number | null;
 }
 
+/** Session advisory locks in one namespace (the two-key form), held on a connection of their own. */
+export interface LockSession {
+  lock(key: number): Promise<void>;
+  /** Takes the lock if it is free (or already this session's) and says whether it did. */
+  tryLock(key: number): Promise<boolean>;
+  unlock(key: number): Promise<void>;
+  /** Closes the connection; its locks go with it. */
+  release(): Promise<void>;
+}
+
 const MIGRATION_LOCK_ID = 7460398;
+/** The namespace of the workers' locks (store/workers.ts). */
+const WORKER_LOCKS = 7460399;
 export const MIGRATIONS_DIR = join(import.meta.dirname, "..", "..", "drizzle");
 
 export interface StoreOptions {
@@ -72,6 +89,7 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
     connection: { application_name: applicationName },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const sessions = new Set<postgres.Sql>();
   return {
     db,
     kind: "postgres",
@@ -83,19 +101,45 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
         from pg_stat_activity where application_name = ${applicationName}`;
       return { max: poolSize, active: row?.active ?? 0, idle: row?.idle ?? 0 };
     },
+    async lockSession() {
+      // A connection apart from the pool: it holds its locks for as long as it lives, and takes
+      // none of the pool's connections from the queries.
+      const session = postgres(url, {
+        max: 1,
+        onnotice: () => {},
+        connection: { application_name: `${applicationName}-locks` },
+      });
+      sessions.add(session);
+      return {
+        lock: async (key) => void (await session`select pg_advisory_lock(${WORKER_LOCKS}, ${key})`),
+        async tryLock(key) {
+          const [row] = await session<{ taken: boolean }[]>`
+            select pg_try_advisory_lock(${WORKER_LOCKS}, ${key}) as taken`;
+          return row?.taken === true;
+        },
+        unlock: async (key) => void (await session`select pg_advisory_unlock(${WORKER_LOCKS}, ${key})`),
+        async release() {
+          sessions.delete(session);
+          await session.end({ timeout: 5 });
+        },
+      };
+    },
     async migrate() {
       // Several Herald processes may start at once against one server: one migrates, the others wait.
       progress("applying database migrations (PostgreSQL)");
-      const lock = await client.reserve();
+      // The lock on a connection apart from the pool: a pool of one connection must still migrate.
+      const lock = postgres(url, { max: 1, onnotice: () => {} });
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
         await migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
       } finally {
-        await lock`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`;
-        lock.release();
+        await lock.end({ timeout: 5 });
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    async close() {
+      await Promise.all([...sessions].map((session) => session.end({ timeout: 5 })));
+      await client.end({ timeout: 5 });
+    },
   };
 }
 
@@ -136,6 +180,7 @@ function pgliteStore(client: PGlite, dataDir: string, progress: (message: string
     kind: "pglite",
     // One connection, in this process: whether it is busy at a given instant says nothing.
     poolUse: async () => ({ max: 1, active: null, idle: null }),
+    lockSession: () => null,
     async migrate() {
       try {
         await client.waitReady;

@@ -7,9 +7,9 @@ import { readFlow } from "../webhooks/flow";
 import { groupKey } from "../webhooks/group";
 import { type Db, queryRows } from "./db";
 import { suppressRepeats } from "./dedup";
-import { deleteExpiredGroups, scheduleGroups } from "./groups";
 import { trimLossyQueues } from "./lossy";
-import { deliveries, events, webhooks } from "./schema";
+import { type QueuedDelivery, queueDeliveries } from "./queue-deliveries";
+import { events, webhooks } from "./schema";
 
 export interface IngestResult {
   id: string;
@@ -83,11 +83,8 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
     });
 
     if (deliveryRows.length > 0) {
-      const keyed = await queueDeliveries(tx, deliveryRows);
-      await suppressRepeats(
-        tx,
-        keyed.map((row) => row.id),
-      );
+      const { keyedIds } = await queueDeliveries(tx, deliveryRows);
+      await suppressRepeats(tx, keyedIds);
       const fedLossy = subscribers.filter(
         (webhook) => !webhook.paused && deliveryRows.some((row) => row.webhook_id === webhook.id),
       );
@@ -95,36 +92,6 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
     }
     return results;
   });
-}
-
-interface QueuedDelivery {
-  webhook_id: string;
-  event_key: number;
-  dedup_key: string | null;
-  group_key: string | null;
-}
-
-/**
- * Inserts the deliveries, each due now, or for a grouping webhook when its group's next digest goes
- * (store/groups.ts), and answers the ids of those with a dedup key.
- */
-async function queueDeliveries(db: Db, rows: QueuedDelivery[]): Promise<{ id: string }[]> {
-  const rowsJson = JSON.stringify(rows);
-  const grouping = [...new Set(rows.filter((row) => row.group_key !== null).map((row) => row.webhook_id))];
-  await deleteExpiredGroups(db, grouping);
-  return queryRows<{ id: string }>(
-    db,
-    sql`
-      with scheduled as (${scheduleGroups(grouping.length > 0 ? rowsJson : "[]")}),
-      queued as (
-        insert into ${deliveries} (webhook_id, event_key, dedup_key, group_key, next_attempt_at)
-        select v.webhook_id, v.event_key, v.dedup_key, v.group_key, coalesce(s.flush_at, now())
-        from json_to_recordset(${rowsJson}::json)
-          as v(webhook_id uuid, event_key bigint, dedup_key text, group_key text)
-        left join scheduled s on s.webhook_id = v.webhook_id and s.group_key = v.group_key
-        returning id, dedup_key)
-      select id from queued where dedup_key is not null`,
-  );
 }
 
 function identity(event: { source: string; id: string }): string {

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
 import { storableText } from "../text";
-import type { Db } from "./db";
+import { type Db, queryRows } from "./db";
 import { type DeliveryStatus, deliveries, deliveryAttempts, events, webhooks } from "./schema";
 import type { WebhookRow } from "./webhooks";
 
@@ -10,8 +10,8 @@ export interface DeliveryJob {
   deliveryId: string;
   /** This attempt's number, 1 for the first. */
   attempt: number;
-  /** Attempts the receiver throttled (429): they do not use up retries. */
-  throttledAttempts: number;
+  /** Attempts that do not use up retries: throttled (429), or handed back unanswered. */
+  uncountedAttempts: number;
   createdAt: Date;
   isTest: boolean;
   /** Repeats the webhook's dedup suppressed before this delivery: its message reports them. */
@@ -93,7 +93,7 @@ export async function recordAttempts(
       set status = v.status, next_attempt_at = v.next_attempt_at, status_code = v.status_code,
           success = v.success, error = v.error, duration_ms = v.duration_ms,
           response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now(),
-          throttled_attempts = d.throttled_attempts + v.throttled::int
+          uncounted_attempts = d.uncounted_attempts + v.throttled::int, claimed_by = null
       from v where d.id = v.id and d.attempt = v.attempt
     ), history as (
       insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt,
@@ -162,17 +162,47 @@ export function webhookChanges(records: AttemptRecord[]) {
   return [...changes.values()];
 }
 
-/** Hands claimed but unsent deliveries back to the queue, due now, their attempt uncounted. */
+/**
+ * Hands this worker's claimed deliveries back to the queue, due now, when it stops before their
+ * receivers answered: each attempt stays counted, in the history as handed back (the receiver
+ * may have got it), and uses up no retry. A claim that is no longer this worker's is left alone.
+ */
 export async function releaseDeliveries(
   db: Db,
+  workerId: string,
   claims: { deliveryId: string; attempt: number }[],
-): Promise<void> {
-  if (claims.length === 0) return;
+): Promise<number> {
+  if (claims.length === 0) return 0;
   const rows = JSON.stringify(claims.map((claim) => ({ id: claim.deliveryId, attempt: claim.attempt })));
-  await db.execute(sql`
-    update ${deliveries} d set attempt = d.attempt - 1, next_attempt_at = now(), updated_at = now()
-    from json_to_recordset(${rows}::json) as v(id uuid, attempt int)
-    where d.id = v.id and d.attempt = v.attempt`);
+  return handBackClaims(
+    db,
+    sql`d.claimed_by = ${workerId} and (d.id, d.attempt) in (
+          select v.id, v.attempt from json_to_recordset(${rows}::json) as v(id uuid, attempt int))`,
+    "handed back unanswered: Herald was stopping; the receiver may have received it",
+  );
+}
+
+/**
+ * Hands claimed deliveries (`which`, a condition on `deliveries d`) back to the queue, due now:
+ * the attempt keeps its number and gets a history row saying why, and it uses up no retry.
+ */
+export async function handBackClaims(db: Db, which: SQL, reason: string): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`
+      with handed as (
+        update ${deliveries} d
+        set claimed_by = null, next_attempt_at = now(), updated_at = now(), error = ${reason},
+            uncounted_attempts = d.uncounted_attempts + 1
+        where d.claimed_by is not null and d.status in ('pending', 'retrying') and ${which}
+        returning d.id, d.attempt
+      ), history as (
+        insert into ${deliveryAttempts} (delivery_id, attempt, success, error, duration_ms)
+        select id, attempt, false, ${reason}, 0 from handed
+      )
+      select count(*)::int as count from handed`,
+  );
+  return row?.count ?? 0;
 }
 
 /** Makes a delivery due now, whatever its state: one more attempt, under the same webhook-id. */
@@ -186,7 +216,12 @@ export async function retryDeliveryNow(db: Db, id: string) {
 }
 
 /** Stores a test event and its delivery, claimed at once by the caller (attempt 1, leased). */
-export async function createTestDelivery(db: Db, webhook: WebhookRow, event: HeraldEvent, leaseMs: number) {
+export async function createTestDelivery(
+  db: Db,
+  webhook: WebhookRow,
+  event: HeraldEvent,
+  claim: { leaseMs: number; workerId: string },
+) {
   return db.transaction(async (tx) => {
     const [stored] = await tx
       .insert(events)
@@ -199,14 +234,15 @@ export async function createTestDelivery(db: Db, webhook: WebhookRow, event: Her
         eventKey: (stored as { key: number }).key,
         isTest: true,
         attempt: 1,
-        nextAttemptAt: new Date(Date.now() + leaseMs),
+        nextAttemptAt: new Date(Date.now() + claim.leaseMs),
+        claimedBy: claim.workerId,
       })
       .returning({ id: deliveries.id, createdAt: deliveries.createdAt });
     const { id, createdAt } = delivery as { id: string; createdAt: Date };
     const job = {
       deliveryId: id,
       attempt: 1,
-      throttledAttempts: 0,
+      uncountedAttempts: 0,
       createdAt,
       isTest: true,
       suppressedBefore: 0,

@@ -5,8 +5,8 @@ import { readFlow } from "../webhooks/flow";
 import { groupKey } from "../webhooks/group";
 import { type Db, queryRows } from "./db";
 import { DELIVERY_STATUSES } from "./delivery-statuses";
-import { deleteExpiredGroups, scheduleGroups } from "./groups";
 import { trimLossyQueues } from "./lossy";
+import { queueDeliveries } from "./queue-deliveries";
 import { deliveries, events } from "./schema";
 import type { WebhookRow } from "./webhooks";
 
@@ -48,17 +48,19 @@ export async function countReplay(db: Db, webhook: WebhookRow, filter: ReplayFil
  */
 export async function replayEvents(db: Db, webhook: WebhookRow, filter: ReplayFilter): Promise<number> {
   const groupBy = readFlow(webhook.flow).group?.by;
-  if (groupBy) await deleteExpiredGroups(db, [webhook.id]);
   let queued = 0;
   for await (const chunk of matchingChunks(db, webhook, filter, groupBy !== undefined)) {
-    queued += await queueReplayed(
+    // No dedup key: a replay is a deliberate re-send, never a repeat to suppress.
+    const { count } = await queueDeliveries(
       db,
       chunk.map((row) => ({
         webhook_id: webhook.id,
         event_key: row.key,
+        dedup_key: null,
         group_key: groupBy ? groupKey(asEvent(row), groupBy) : null,
       })),
     );
+    queued += count;
   }
   // As after an ingest: a lossy webhook that is sending keeps only its newest max_queue.
   if (queued > 0 && webhook.isActive && !webhook.paused) await trimLossyQueues(db, [webhook]);
@@ -118,28 +120,6 @@ function asEvent(row: ChunkRow): HeraldEvent {
     subject,
     data: typeof data === "string" ? JSON.parse(data) : data,
   } as HeraldEvent;
-}
-
-/** Inserts one chunk's deliveries, due now or at their group's flush (scheduleGroups, as ingest does). */
-async function queueReplayed(
-  db: Db,
-  rows: { webhook_id: string; event_key: string | number; group_key: string | null }[],
-): Promise<number> {
-  const rowsJson = JSON.stringify(rows);
-  const grouping = rows.some((row) => row.group_key !== null);
-  const [row] = await queryRows<{ count: number }>(
-    db,
-    sql`
-      with scheduled as (${scheduleGroups(grouping ? rowsJson : "[]")}),
-      queued as (
-        insert into ${deliveries} (webhook_id, event_key, group_key, next_attempt_at)
-        select v.webhook_id, v.event_key, v.group_key, coalesce(s.flush_at, now())
-        from json_to_recordset(${rowsJson}::json) as v(webhook_id uuid, event_key bigint, group_key text)
-        left join scheduled s on s.webhook_id = v.webhook_id and s.group_key = v.group_key
-        returning 1)
-      select count(*)::int as count from queued`,
-  );
-  return row?.count ?? 0;
 }
 
 /** The condition on `events e` a replay takes: time, not a test event, type, subscription, state. */

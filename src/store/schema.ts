@@ -128,8 +128,13 @@ export const deliveries = pgTable(
     responseExcerpt: text("response_excerpt"),
     warnings: jsonb("warnings").$type<string[]>(),
     isTest: boolean("is_test").notNull().default(false),
-    /** Attempts a receiver throttled (429): they wait, but do not use up the webhook's retries. */
-    throttledAttempts: integer("throttled_attempts").notNull().default(0),
+    /**
+     * Attempts that do not use up the webhook's retries: a receiver throttled them (429), or they
+     * were handed back unanswered (Herald stopped, or its worker died).
+     */
+    uncountedAttempts: integer("uncounted_attempts").notNull().default(0),
+    /** The worker (store/workers.ts) whose claim this delivery is under; null when none holds it. */
+    claimedBy: uuid("claimed_by"),
     /** The event's dedup key for this webhook (its `dedup.key` filled in); null without dedup. */
     dedupKey: text("dedup_key"),
     /** Repeats suppressed before this delivery, which its message reports (counted as it is claimed). */
@@ -157,6 +162,8 @@ export const deliveries = pgTable(
     index("deliveries_dedup_idx")
       .on(table.webhookId, table.dedupKey, table.createdAt)
       .where(sql`${table.dedupKey} is not null`),
+    // A gone worker's claims are found and handed back.
+    index("deliveries_claimed_by_idx").on(table.claimedBy).where(sql`${table.claimedBy} is not null`),
     // The claim counts each webhook's repeats not yet reported.
     index("deliveries_unreported_idx")
       .on(table.webhookId)
@@ -206,3 +213,16 @@ export const deliveryGroups = pgTable(
     index("delivery_groups_flush_idx").on(table.webhookId, table.flushAt),
   ],
 );
+
+/**
+ * The Herald processes working on a PostgreSQL store. Each holds a session advisory lock on its
+ * `lock_key` while it lives: a lock another process can take belongs to a worker that is gone,
+ * whose claims are handed back at once (store/workers.ts).
+ */
+export const workers = pgTable("workers", {
+  id: uuid("id").primaryKey(),
+  lockKey: integer("lock_key").generatedByDefaultAsIdentity().notNull(),
+  host: text("host").notNull(),
+  pid: integer("pid").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});

@@ -6,11 +6,11 @@ import type { DeliveryJob } from "../../src/store/queue";
 const policy = { scheduleSeconds: [5, 30, 120], retryAfterMaxSeconds: 60, jitter: 0 };
 const now = new Date("2026-11-27T10:00:00Z");
 
-function job(attempt: number, throttledAttempts: number): DeliveryJob {
+function job(attempt: number, uncountedAttempts: number): DeliveryJob {
   return {
     deliveryId: "d",
     attempt,
-    throttledAttempts,
+    uncountedAttempts,
     createdAt: now,
     isTest: false,
     suppressedBefore: 0,

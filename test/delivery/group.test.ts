@@ -1,6 +1,7 @@
+import { createSocket } from "node:dgram";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storeKinds } from "../support/databases";
-import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
+import { startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
 import { startSplunkHecStandIn } from "../support/splunk-hec";
 import { deliveriesIn, subscribe } from "../support/subscriptions";
@@ -174,6 +175,27 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
     );
     expect(sent.sort((a, b) => a - b)).toEqual(Array.from({ length: 150 }, (_, n) => n));
     expect(hec.requests.length).toBeLessThan(150);
+  });
+
+  it("over syslog a digest format still sends each event as its own message, after the group's wait", async () => {
+    const socket = createSocket("udp4");
+    const messages: string[] = [];
+    socket.on("message", (message) => messages.push(message.toString()));
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    try {
+      const webhook = await subscribe(gateway, {
+        url: `udp://127.0.0.1:${socket.address().port}`,
+        format: "json",
+        group: { by: [], wait_s: 1 },
+      });
+      await post(bans(5));
+      await deliveriesIn(gateway, webhook.id, 5, ["delivered"]);
+      expect(messages).toHaveLength(5);
+      const numbers = messages.map((message) => JSON.parse(message.slice(message.indexOf("{"))).data.n);
+      expect(numbers.sort()).toEqual([0, 1, 2, 3, 4]);
+    } finally {
+      socket.close();
+    }
   });
 
   it("refuses a group it cannot keep, naming the field", async () => {

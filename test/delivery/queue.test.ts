@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine } from "../../src/delivery/engine";
@@ -7,13 +8,18 @@ import { claimDueDeliveries } from "../../src/store/claim";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
 import { insertWebhook } from "../../src/store/webhooks";
+import { startWorker } from "../../src/store/workers";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
 
+/** The worker every claim in these tests is made by, unless a test says otherwise. */
+const WORKER = "00000000-0000-4000-8000-00000000000a";
+
 const engineSettings = {
+  workerId: WORKER,
   concurrency: 50,
   claimBatch: 20,
   pollIntervalMs: 20,
@@ -24,8 +30,8 @@ const engineSettings = {
 };
 
 /** A claim by a process with nothing in flight. */
-function limits(limit: number, leaseMs: number) {
-  return { limit, leaseMs, requestsInFlight: new Map(), eventsPerRequest: {} };
+function limits(limit: number, leaseMs: number, workerId = WORKER) {
+  return { limit, leaseMs, workerId, requestsInFlight: new Map(), eventsPerRequest: {} };
 }
 
 describe.each(storeKinds())("the delivery queue on %s", (kind) => {
@@ -111,7 +117,7 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
       });
       // Leases far longer than the test: a lease running out would (rightly) mean a second send.
       const a = newEngine(store, { ...engineSettings, leaseMs: 60_000 });
-      const b = newEngine(secondStore, { ...engineSettings, leaseMs: 60_000 });
+      const b = newEngine(secondStore, { ...engineSettings, leaseMs: 60_000, workerId: randomUUID() });
       await queue(300);
       a.engine.start();
       b.engine.start();
@@ -138,14 +144,84 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
     await receiver.waitFor(5);
     await engine.stop(500);
     await senders.closeAll();
-    // Four finished and were recorded; the slow one was handed back to the queue, due now, its attempt uncounted.
+    // Four finished and were recorded; the slow one was handed back to the queue, due now. Its
+    // attempt keeps its number and says why in the history, and uses up no retry.
     expect(await statuses()).toEqual({ delivered: 4, pending: 1 });
-    const [released] = await queryRows<{ attempt: number; due: boolean }>(
-      store.db,
-      sql`select attempt, next_attempt_at <= now() as due from deliveries where status = 'pending'`,
-    );
-    expect(released).toEqual({ attempt: 0, due: true });
+    expect(await handedBack()).toEqual([
+      {
+        attempt: 1,
+        due: true,
+        uncounted: 1,
+        history: [expect.stringMatching(/^handed back unanswered: Herald was stopping/)],
+      },
+    ]);
   });
+
+  /** The deliveries handed back: their attempt, whether due now, uncounted attempts and history. */
+  async function handedBack() {
+    const rows = await queryRows<{ id: string; attempt: number; due: boolean; uncounted: number }>(
+      store.db,
+      sql`select id, attempt, next_attempt_at <= now() as due, uncounted_attempts as uncounted
+          from deliveries where claimed_by is null and status = 'pending' and attempt > 0 order by id`,
+    );
+    return Promise.all(
+      rows.map(async ({ id, ...row }) => {
+        const history = await queryRows<{ error: string }>(
+          store.db,
+          sql`select error from delivery_attempts where delivery_id = ${id} order by attempt`,
+        );
+        return { ...row, history: history.map((attempt) => attempt.error) };
+      }),
+    );
+  }
+
+  it("a restart hands back at once what the previous run claimed and never recorded", async () => {
+    await queue(3);
+    // The previous run claimed them (a long lease), and was killed before any answer.
+    await claimDueDeliveries(store.db, limits(10, 600_000, randomUUID()));
+    const worker = await startWorker(store, silentLogger);
+    // The embedded store has one process; on PostgreSQL the gone worker is not registered at all.
+    expect(await worker.reclaimFromGone()).toBe(3);
+    expect(await handedBack()).toHaveLength(3);
+    for (const row of await handedBack()) {
+      expect(row).toMatchObject({ attempt: 1, due: true, uncounted: 1 });
+      expect(row.history).toEqual([expect.stringMatching(/^handed back unanswered/)]);
+    }
+    // The next claim is attempt 2: never two attempts with one number.
+    const again = await claimDueDeliveries(store.db, limits(10, 60_000, worker.id));
+    expect(again.map((job) => job.attempt)).toEqual([2, 2, 2]);
+    await worker.close();
+  });
+
+  it.skipIf(kind === "pglite")(
+    "a worker whose process dies has its claims handed back by another at its next sweep",
+    async () => {
+      const doomedStore = openStore({ databaseUrl: database.databaseUrl, dataDir: "memory://", poolSize: 2 });
+      const doomed = await startWorker(doomedStore, silentLogger);
+      const survivor = await startWorker(store, silentLogger);
+      await queue(4);
+      await claimDueDeliveries(store.db, limits(2, 600_000, doomed.id));
+      await claimDueDeliveries(store.db, limits(2, 600_000, survivor.id));
+      // Alive: its lock is held, so nothing of it is handed back.
+      expect(await survivor.reclaimFromGone()).toBe(0);
+      // Its process dies: its connections close, and PostgreSQL drops its lock; its row stays.
+      await doomedStore.close();
+      expect(await survivor.reclaimFromGone()).toBe(2);
+      const rows = await handedBack();
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(row.history).toEqual([expect.stringMatching(/the Herald process that claimed it is gone/)]);
+      }
+      const [registered] = await queryRows<{ count: number }>(
+        store.db,
+        sql`select count(*)::int as count from workers`,
+      );
+      expect(registered?.count).toBe(1);
+      // The survivor's own claims stay its own.
+      expect(await survivor.reclaimFromGone()).toBe(0);
+      await survivor.close();
+    },
+  );
 
   it("holds queued deliveries of a webhook switched off, and sends them once it is active again", async () => {
     await queue(2);

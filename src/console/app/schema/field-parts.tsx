@@ -1,10 +1,29 @@
 import type { Issue, JsonSchema } from "../types";
 import type { Field } from "./classify";
 import { described } from "./controls";
-import type { FieldProps } from "./fields";
 import { isObject } from "./json";
 
-// The small parts of a schema-generated field: its hint, its empty value, a nullable object's switch.
+// The small parts of a schema-generated field: its props, its hint, its empty value, a nullable
+// object's switch.
+
+export interface FieldContext {
+  /** The API's 422 issues, each shown beside the field of its path. */
+  issues: Issue[];
+  /** Dotted paths of write-only values: password inputs, never filled with a stored value. */
+  secrets: ReadonlySet<string>;
+  /** The integration is saved: an empty secret keeps the stored one. */
+  saved: boolean;
+}
+
+export interface FieldProps {
+  name: string;
+  schema: JsonSchema;
+  value: unknown;
+  path: string[];
+  required: boolean;
+  onChange(value: unknown): void;
+  context: FieldContext;
+}
 
 /** What an emptied field sends: nothing, an empty string where one is required, or null. */
 export function emptyValue(field: Field, required: boolean): unknown {

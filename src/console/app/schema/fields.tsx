@@ -1,28 +1,17 @@
-import type { Issue, JsonObject, JsonSchema } from "../types";
+import type { JsonObject, JsonSchema } from "../types";
 import { classify, labelOf } from "./classify";
 import { described, FieldErrors, fieldId, json, Labelled, lines, pairs, TextField } from "./controls";
-import { emptyValue, hintOf, isMultiline, ObjectSwitch, shownDefault } from "./field-parts";
+import {
+  emptyValue,
+  type FieldContext,
+  type FieldProps,
+  hintOf,
+  isMultiline,
+  ObjectSwitch,
+  shownDefault,
+} from "./field-parts";
 import { issuesFor } from "./issues";
 import { isObject, withValue } from "./json";
-
-export interface FieldContext {
-  /** The API's 422 issues, each shown beside the field of its path. */
-  issues: Issue[];
-  /** Dotted paths of write-only values: password inputs, never filled with a stored value. */
-  secrets: ReadonlySet<string>;
-  /** The integration is saved: an empty secret keeps the stored one. */
-  saved: boolean;
-}
-
-export interface FieldProps {
-  name: string;
-  schema: JsonSchema;
-  value: unknown;
-  path: string[];
-  required: boolean;
-  onChange(value: unknown): void;
-  context: FieldContext;
-}
 
 /** The form fields of an object's properties. */
 export function ObjectFields({
