@@ -2,13 +2,17 @@
  * The benchmark's receiver, run as its own process: an HTTP endpoint answering 200 (in Splunk
  * HEC's words too), a syslog TCP listener (octet-counting) and a syslog UDP listener. It notes
  * when each event id (`bench-<batch>-<n>`) first arrives; GET /count and GET /received report.
+ * POST /slack is a Slack incoming webhook's stand-in (slack-stand-in.ts), whose ids are not noted;
+ * GET /messages reports the HTTP requests per path and what the stand-in answered.
  * Prints its ports as one JSON line.
  */
 import dgram from "node:dgram";
 import { createServer } from "node:http";
 import net, { type AddressInfo } from "node:net";
+import { answerSlack, slackAnswers } from "./slack-stand-in";
 
 const receivedAt = new Map<string, number>();
+const messagesByPath: Record<string, number> = {};
 const EVENT_ID = /bench-\d+-\d+/g;
 
 /** Notes every event id in a payload: a Splunk HEC request carries many events. */
@@ -23,10 +27,22 @@ const http = createServer((req, res) => {
     res.setHeader("content-type", "application/json");
     return void res.end(JSON.stringify(Object.fromEntries(receivedAt)));
   }
+  if (req.method === "GET" && req.url === "/messages") {
+    res.setHeader("content-type", "application/json");
+    return void res.end(JSON.stringify({ byPath: messagesByPath, slack: slackAnswers }));
+  }
+  const path = req.url ?? "/";
+  messagesByPath[path] = (messagesByPath[path] ?? 0) + 1;
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
-    note(Buffer.concat(chunks).toString("utf8"));
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (path === "/slack") {
+      const answer = answerSlack(body);
+      res.writeHead(answer.status, { "content-type": "text/plain", ...answer.headers });
+      return void res.end(answer.body);
+    }
+    note(body);
     res.setHeader("content-type", "application/json");
     res.end('{"text":"Success","code":0}');
   });

@@ -4,11 +4,14 @@
  * beside the machine's raw HTTP ceiling; then each format's render rate.
  * BENCH_EVENTS sets the number of events (20,000), BENCH_ONLY=<destination> runs one destination
  * on one store, BENCH_NODE_FLAGS passes flags to the processes (e.g. "--cpu-prof").
+ * `npm run bench -- --storm` runs the storm benchmark alone (bench/storm.ts), on PostgreSQL when
+ * it answers, else PGlite.
  */
 import postgres from "postgres";
 import { benchDelivery, type DeliveryResult, type Destination } from "./delivery";
 import { benchFormats } from "./formats";
 import { benchHttpBaseline } from "./http-baseline";
+import { benchStorm, printStorm } from "./storm";
 
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -28,6 +31,11 @@ async function postgresAnswers(url: string): Promise<boolean> {
 const withPostgres = await postgresAnswers(POSTGRES_URL);
 if (!withPostgres) process.stdout.write(`PostgreSQL at ${POSTGRES_URL} does not answer: PGlite only\n`);
 const mainStore = withPostgres ? "postgres" : "pglite";
+
+if (process.argv.includes("--storm")) {
+  printStorm(await benchStorm(mainStore, withPostgres ? POSTGRES_URL : undefined));
+  process.exit(0);
+}
 
 const runs: ["pglite" | "postgres", Destination][] = process.env.BENCH_ONLY
   ? [[mainStore, process.env.BENCH_ONLY as Destination]]
