@@ -3,7 +3,8 @@
  * HEC's words too), a syslog TCP listener (octet-counting) and a syslog UDP listener. It notes
  * when each event id (`bench-<batch>-<n>`) first arrives; GET /count and GET /received report.
  * POST /slack is a Slack incoming webhook's stand-in (slack-stand-in.ts), whose ids are not noted;
- * GET /messages reports the HTTP requests per path and what the stand-in answered.
+ * GET /messages reports the HTTP requests per path and what the stand-in answered. POST /hang
+ * never answers: a receiver that hangs.
  * Prints its ports as one JSON line.
  */
 import dgram from "node:dgram";
@@ -33,6 +34,8 @@ const http = createServer((req, res) => {
   }
   const path = req.url ?? "/";
   messagesByPath[path] = (messagesByPath[path] ?? 0) + 1;
+  // A receiver that hangs: it reads nothing and never answers (Herald's timeout ends each request).
+  if (path === "/hang") return;
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {

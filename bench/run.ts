@@ -4,12 +4,13 @@
  * beside the machine's raw HTTP ceiling; then each format's render rate.
  * BENCH_EVENTS sets the number of events (20,000), BENCH_ONLY=<destination> runs one destination
  * on one store, BENCH_NODE_FLAGS passes flags to the processes (e.g. "--cpu-prof").
- * `npm run bench -- --storm` runs the storm benchmark alone (bench/storm.ts), on PostgreSQL when
- * it answers, else PGlite.
+ * `npm run bench -- --storm` runs the storm benchmark alone (bench/storm.ts), `-- --hang` the
+ * hanging-receiver one (bench/hang.ts); each on PostgreSQL when it answers, else PGlite.
  */
 import postgres from "postgres";
 import { benchDelivery, type DeliveryResult, type Destination } from "./delivery";
 import { benchFormats } from "./formats";
+import { benchHang } from "./hang";
 import { benchHttpBaseline } from "./http-baseline";
 import { benchStorm, printStorm } from "./storm";
 
@@ -34,6 +35,26 @@ const mainStore = withPostgres ? "postgres" : "pglite";
 
 if (process.argv.includes("--storm")) {
   printStorm(await benchStorm(mainStore, withPostgres ? POSTGRES_URL : undefined));
+  process.exit(0);
+}
+if (process.argv.includes("--hang")) {
+  const { store, events, alone, beside, ratio } = await benchHang(
+    mainStore,
+    withPostgres ? POSTGRES_URL : undefined,
+  );
+  process.stdout.write(
+    `\n${events} events to webhook B (json) on ${store}, alone and beside a webhook whose receiver never answers\n`,
+  );
+  console.table(
+    [alone, beside].map((run) => ({
+      "webhook B": run.withHangingWebhook ? "beside the hanging webhook" : "alone",
+      "seconds to its last event": run.seconds.toFixed(1),
+      "events/s": run.figures.eventsPerSecond,
+      "p99 ms": run.figures.p99Ms,
+      "requests held by the hanging receiver": run.heldByHanging,
+    })),
+  );
+  process.stdout.write(`B beside the hanging webhook took ${(ratio * 100).toFixed(0)} % of its time alone\n`);
   process.exit(0);
 }
 

@@ -16,8 +16,8 @@ export function requests(jobs: DeliveryJob[]): RequestJobs[] {
   const shapes = new Map<string, RequestShape>();
   for (const job of jobs) {
     const { webhook } = job;
-    let shape = shapes.get(webhook.id);
-    if (!shape) shapes.set(webhook.id, (shape = requestShape(webhook)));
+    const shape = shapes.get(webhook.id) ?? requestShape(webhook);
+    shapes.set(webhook.id, shape);
     const { digests, size } = shape;
     const key = digests ? `${webhook.id} ${job.groupKey ?? ""}` : webhook.id;
     const request = open.get(key);

@@ -1,7 +1,7 @@
 import { inArray, sql } from "drizzle-orm";
+import { DIGEST_DESTINATION_KINDS } from "../delivery/render";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
-import { DIGEST_DESTINATION_KINDS } from "../delivery/render";
 import { FORMATS } from "../formats/registry";
 import { DEFAULT_MAX_IN_FLIGHT } from "../webhooks/flow";
 import { type Db, queryRows } from "./db";

@@ -78,6 +78,9 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from "../../store/delivery-sta
 
 export { DELIVERY_STATUSES, type DeliveryStatus };
 
+/** What POST /webhooks/{id}/replay picks events by: their latest delivery's state, or `never` (none). */
+export type ReplayStatus = DeliveryStatus | "never";
+
 export interface Delivery {
   id: string;
   webhook_id: string;

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import type { PageProps } from "../page-props";
 import { navigate, useHashQuery } from "../router";
 import { DELIVERY_STATUSES, type Delivery, type List, type Webhook } from "../types";
@@ -9,6 +9,7 @@ import { isoFromLocal, queryString } from "../ui/query";
 import { useLoad } from "../ui/use-load";
 import { usePagedList } from "../ui/use-paged";
 import { DeliveryTable } from "./delivery-table";
+import { ReplayForm, type ReplayValues } from "./replay-form";
 
 interface Filters {
   webhook: string;
@@ -50,11 +51,25 @@ function filtersOf(query: string): Filters {
   };
 }
 
+/**
+ * What Replay… starts from: the page's event type and time range, the last 24 hours where it has
+ * none. The end is the next whole minute, as the field holds minutes: the events of this one are in.
+ */
+function replayStart(filters: Filters): ReplayValues {
+  const end = (Math.floor(Date.now() / 60_000) + 1) * 60_000;
+  return {
+    since: filters.from || localFromIso(new Date(end - 24 * 3_600_000).toISOString()),
+    until: filters.to || localFromIso(new Date(end).toISOString()),
+    types: filters.type,
+  };
+}
+
 /** Which state Retry all takes deliveries from: discarded ones if those are shown, dead ones otherwise. */
 const retriedState = (filters: Filters) => (filters.status === "discarded" ? "discarded" : "dead");
 
 /**
- * Every delivery across integrations, newest first, filtered and paged; Retry all for an admin.
+ * Every delivery across integrations, newest first, filtered and paged; Retry all for an admin, and
+ * Replay… when one integration is chosen.
  * The filters live in the URL (#/deliveries?status=dead&…): a filtered view can be reloaded,
  * bookmarked and shared, and Back returns to the filters before.
  */
@@ -68,6 +83,10 @@ export function DeliveriesPage({ api, role, notify }: PageProps) {
   const list = usePagedList<Delivery>(api, "/deliveries", filterQuery(filters));
   const [confirming, setConfirming] = useState(false);
   const [failure, setFailure] = useState<Error>();
+  // The view (URL query) Replay… was opened on: another view closes it.
+  const [replayingOn, setReplayingOn] = useState<string>();
+  const replayButton = useRef<HTMLButtonElement>(null);
+  const replayed = webhooks.data?.data.find((webhook) => webhook.id === filters.webhook);
 
   const field = (name: keyof Filters) => ({
     id: `filter-${name}`,
@@ -93,10 +112,27 @@ export function DeliveriesPage({ api, role, notify }: PageProps) {
     }
   }
 
+  function closeReplay() {
+    setReplayingOn(undefined);
+    replayButton.current?.focus();
+  }
+
   const actions = role === "admin" && (
-    <button type="button" onClick={() => setConfirming(true)}>
-      Retry all
-    </button>
+    <>
+      {replayed && (
+        <button
+          type="button"
+          ref={replayButton}
+          aria-expanded={replayingOn === query}
+          onClick={() => setReplayingOn(query)}
+        >
+          Replay…
+        </button>
+      )}
+      <button type="button" onClick={() => setConfirming(true)}>
+        Retry all
+      </button>
+    </>
   );
   return (
     <Page title="Deliveries" actions={actions}>
@@ -146,6 +182,19 @@ export function DeliveriesPage({ api, role, notify }: PageProps) {
           Filter
         </button>
       </form>
+      {replayed && replayingOn === query && (
+        <ReplayForm
+          api={api}
+          webhook={replayed}
+          initial={replayStart(filters)}
+          onReplayed={(count) => {
+            notify(`${count} ${count === 1 ? "event" : "events"} queued to be replayed to ${replayed.name}.`);
+            closeReplay();
+            list.reload();
+          }}
+          onClose={closeReplay}
+        />
+      )}
       {failure && <ErrorMessage error={failure} />}
       {list.error && <ErrorMessage error={list.error} />}
       {!list.data && !list.error && <Loading />}

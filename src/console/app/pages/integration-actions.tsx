@@ -4,30 +4,7 @@ import { navigate } from "../router";
 import type { TestResult, Webhook } from "../types";
 import { ConfirmDialog } from "../ui/confirm";
 import { ErrorMessage } from "../ui/page";
-
-/** What the receiver said to a test event: status, time taken, the start of its answer. */
-function TestOutcome({ result }: { result: TestResult }) {
-  const answered = result.status_code !== null ? `answered ${result.status_code}` : "did not answer";
-  const took = result.duration_ms !== null ? ` in ${result.duration_ms} ms` : "";
-  return (
-    <div class={`test-result ${result.success ? "good" : "bad"}`}>
-      <p>
-        Test {result.success ? "delivered" : "failed"}: the receiver {answered}
-        {took}.
-      </p>
-      {result.error && <p>Error: {result.error}</p>}
-      {result.response_excerpt && (
-        <>
-          <p>Response body (excerpt):</p>
-          <pre>{result.response_excerpt}</pre>
-        </>
-      )}
-      {result.warnings.map((warning) => (
-        <p key={warning}>Warning: {warning}</p>
-      ))}
-    </div>
-  );
-}
+import { TestOutcome } from "../workbench/send-test";
 
 /** Send test, Pause or Resume, Disable or Enable, Delete: what an admin may do to a saved integration. */
 export function IntegrationActions({
