@@ -107,7 +107,13 @@ export const configSchema = z.object({
   HERALD_RETRY_AFTER_MAX_S: seconds.default(3600),
   /** Consecutive failed attempts after which a webhook is deactivated; 0 never deactivates. */
   HERALD_FAILURE_THRESHOLD: z.coerce.number().int().min(0).default(50),
+  /** herald.queue.backlog is emitted when a webhook's oldest queued delivery is older than this; 0: never. */
+  HERALD_BACKLOG_ALERT_S: seconds.default(900),
   /** A delivery not sent within this many seconds of its event's arrival is discarded; 0 keeps it forever. */
+  /** Finished deliveries (with their attempts) and events older than this many days are pruned; 0 keeps all. */
+  HERALD_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  /** How often the pruning runs. */
+  HERALD_RETENTION_EVERY_S: z.coerce.number().int().min(10).max(86_400).default(3600),
   HERALD_MAX_DELIVERY_AGE_S: seconds.default(7 * 24 * 3600),
   /** CIDRs webhooks may never reach, e.g. "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" (metadata and link-local always are). */
   HERALD_EGRESS_DENY: cidrList,

@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import { createApp } from "./app";
 import { type Config, ConfigError } from "./config";
 import { applyConfigAtStart, readConfigAtStart } from "./config-file/at-start";
+import { startBacklogCheck } from "./delivery/backlog";
 import { createDeliveryEngine, type DeliveryEngine } from "./delivery/engine";
 import { openSenders } from "./destinations/registry";
 import { describeError } from "./errors";
@@ -15,6 +16,7 @@ import { createGatewayMetrics } from "./metrics";
 import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
+import { startRetention } from "./store/retention";
 import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
 
@@ -141,6 +143,13 @@ export async function startGateway(
       .catch((error) => log.error("could not look for gone workers", { error: describeError(error) }));
   }, config.HERALD_WORKER_SWEEP_MS);
   sweep.unref();
+  const backlogCheck = startBacklogCheck(store.db, config, log.child({ component: "backlog" }), now);
+  const retention = startRetention(
+    store.db,
+    config.HERALD_RETENTION_DAYS,
+    config.HERALD_RETENTION_EVERY_S * 1000,
+    log.child({ component: "retention" }),
+  );
   const { address, port, family } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 
@@ -153,6 +162,8 @@ export async function startGateway(
     engine,
     async stop() {
       clearInterval(sweep);
+      backlogCheck.stop();
+      retention.stop();
       // Stop claiming at once; requests under way (a test delivery) finish meanwhile.
       await Promise.all([
         new Promise<void>((resolve) => server.close(() => resolve())),

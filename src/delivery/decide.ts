@@ -17,6 +17,8 @@ export function outcomeOfEvent<Outcome extends SendOutcome>(outcome: Outcome, in
  * What becomes of a delivery after an attempt. A throttled attempt waits for the receiver's
  * Retry-After (at most `retryAfterMaxSeconds`; without one, the retry schedule's delay) and uses
  * up neither a retry nor the webhook's failure count: the age limit bounds how long it waits.
+ * An answer saying the destination is gone makes the delivery dead and carries the receiver's
+ * words to the recording, which disables the webhook; a test delivery never does.
  */
 export function decideAttempt(
   job: DeliveryJob,
@@ -39,7 +41,17 @@ export function decideAttempt(
   };
   if (job.isTest) {
     const status = outcome.success ? ("delivered" as const) : ("dead" as const);
-    return { ...base, status, nextAttemptAt: null, countsForWebhook: false, throttle: null };
+    return { ...base, status, nextAttemptAt: null, countsForWebhook: false, throttle: null, gone: null };
+  }
+  if (outcome.gone) {
+    return {
+      ...base,
+      status: "dead",
+      nextAttemptAt: null,
+      countsForWebhook: true,
+      throttle: null,
+      gone: outcome.gone,
+    };
   }
   // The destination says whether its receiver throttled (HTTP: a 429, or a 503 saying for how long).
   if (outcome.throttled) {
@@ -62,6 +74,7 @@ export function decideAttempt(
       nextAttemptAt: until,
       countsForWebhook: false,
       throttle: { until, reason },
+      gone: null,
     };
   }
   const step = nextStep(outcome, job.attempt - job.uncountedAttempts, job.webhook.retryCount, policy);
@@ -71,6 +84,7 @@ export function decideAttempt(
     nextAttemptAt: step.status === "retrying" ? new Date(now.getTime() + step.delayMs) : null,
     countsForWebhook: true,
     throttle: null,
+    gone: null,
   };
 }
 

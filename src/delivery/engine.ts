@@ -85,6 +85,8 @@ export function createDeliveryEngine(
     onWritten: metrics.recorded,
     onError: (error) =>
       log.error("could not record delivery attempts; retrying", { error: describeError(error) }),
+    onOperatorEventsError: (error) =>
+      log.error("could not emit operator events", { error: describeError(error) }),
   });
   const inFlight = new Map<string, DeliveryJob>();
   /** Requests being sent, by webhook id: what each webhook's max_in_flight is counted against. */

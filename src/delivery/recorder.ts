@@ -1,10 +1,11 @@
 import type { Db } from "../store/db";
 import { type AttemptRecord, recordAttempts } from "../store/queue";
+import { createOperatorEvents } from "./operator-events";
 
 export interface Recorder {
   /** Resolves once the record is committed, together with whatever else finished meanwhile. */
   record(record: AttemptRecord): Promise<void>;
-  /** Commits everything recorded so far. */
+  /** Commits everything recorded so far, and emits its operator events. */
   flush(): Promise<void>;
   /**
    * After shutdown: results that still come in are dropped, and a failing write stops retrying.
@@ -18,6 +19,8 @@ export interface RecorderOptions {
   /** The most records committed in one transaction. */
   maxBatch: number;
   onError: (error: unknown) => void;
+  /** Emitting the operator events of a committed group failed (they are dropped). Default: onError. */
+  onOperatorEventsError?: (error: unknown) => void;
   /** A group was committed: its size and how long the write took. */
   onWritten?: (size: number, seconds: number) => void;
 }
@@ -38,6 +41,11 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
   const waiting: Waiting[] = [];
   let writing: Promise<void> | undefined;
   let closed = false;
+  // What each committed group changed is told as operator events, after the commit and apart from it.
+  const operatorEvents = createOperatorEvents(db, {
+    failureThreshold: options.failureThreshold,
+    onError: options.onOperatorEventsError ?? options.onError,
+  });
 
   async function writeWaiting(): Promise<void> {
     while (waiting.length > 0) {
@@ -51,11 +59,12 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
     for (let delayMs = 100; !closed; delayMs = Math.min(delayMs * 2, 5000)) {
       try {
         const started = performance.now();
-        await recordAttempts(
+        const changes = await recordAttempts(
           db,
           batch.map((item) => item.record),
           options.failureThreshold,
         );
+        operatorEvents.recorded(changes);
         options.onWritten?.(batch.length, (performance.now() - started) / 1000);
         for (const item of batch) item.done();
         return;
@@ -70,9 +79,10 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
     for (const item of batch) item.done();
   }
 
-  function flush(): Promise<void> {
+  async function flush(): Promise<void> {
     if (!writing && waiting.length > 0) writing = writeWaiting();
-    return writing ?? Promise.resolve();
+    await writing;
+    await operatorEvents.idle();
   }
 
   function record(record: AttemptRecord): Promise<void> {

@@ -29,6 +29,11 @@ export interface SendOutcome {
    * engine holds the whole webhook, not just this delivery. Absent: false.
    */
   throttled?: boolean;
+  /**
+   * The receiver says the destination no longer exists (410 Gone, Slack's channel_not_found, …),
+   * in a few words: the engine disables the webhook at once with this reason. Absent: it did not.
+   */
+  gone?: string;
   /** The start of what the receiver answered, bounded. */
   responseExcerpt: string | null;
   durationMs: number;

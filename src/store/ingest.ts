@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { HERALD_SOURCE } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import { type Subscription, subscriptionMatches } from "../events/matching";
 import type { Severity } from "../events/severity";
@@ -69,7 +70,10 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
       // A second copy of the same event in one batch is a duplicate too.
       keyOf.delete(identity(event));
       if (key === undefined) return { id: event.id, type: event.type, duplicate: true, deliveriesQueued: 0 };
-      const matching = subscribers.filter((webhook) => subscriptionMatches(asSubscription(webhook), event));
+      const about = webhookAbout(event);
+      const matching = subscribers.filter(
+        (webhook) => webhook.id !== about && subscriptionMatches(asSubscription(webhook), event),
+      );
       for (const webhook of matching) {
         const groupBy = groupByOf.get(webhook.id);
         deliveryRows.push({
@@ -92,6 +96,13 @@ export async function ingestEvents(db: Db, batch: HeraldEvent[]): Promise<Ingest
     }
     return results;
   });
+}
+
+/** The webhook one of Herald's own events is about: it never receives it (no loops). */
+function webhookAbout(event: HeraldEvent): unknown {
+  return event.source === HERALD_SOURCE && event.type.startsWith("herald.")
+    ? event.data.webhook_id
+    : undefined;
 }
 
 function identity(event: { source: string; id: string }): string {

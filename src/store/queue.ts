@@ -3,6 +3,7 @@ import type { HeraldEvent } from "../events/event";
 import { storableText } from "../text";
 import { type Db, queryRows } from "./db";
 import { type DeliveryStatus, deliveries, deliveryAttempts, events, webhooks } from "./schema";
+import { webhookChanges } from "./webhook-changes";
 import type { WebhookRow } from "./webhooks";
 
 /** A claimed delivery with everything needed to render and send it. */
@@ -39,28 +40,60 @@ export interface AttemptRecord {
   countsForWebhook: boolean;
   /** The receiver throttled (429, or 503 with Retry-After): the whole webhook waits until then. */
   throttle: { until: Date; reason: string } | null;
+  /** The receiver said the destination no longer exists, in these words: the webhook is disabled at once. */
+  gone: string | null;
   /** The request sent (the first of a message sent in parts), secrets masked; null when none was. */
   request: { headers: Record<string, string>; body: string } | null;
+}
+
+/** A webhook whose failure count or state the recording changed, as it is now. */
+export interface RecordedWebhook {
+  id: string;
+  name: string;
+  failure_count: number;
+  /** Failed attempts this recording added, after its last success if `reset`. */
+  failures_added: number;
+  reset: boolean;
+  /** The count as read before the recording (another process may have changed it meanwhile). */
+  count_before: number;
+  is_active: boolean;
+  /** This recording switched it off (failure threshold, or the receiver said it is gone). */
+  disabled_now: boolean;
+  disabled_reason: string | null;
+  state_changed_by: string | null;
+  last_error: string | null;
+  /** A delivery that had failed succeeded after the webhook was switched back on (or resumed). */
+  succeeded_after_state_change: boolean;
+  state_changed_at: string | null;
+}
+
+/** What a recording changed that operators hear about (delivery/operator-events.ts). */
+export interface RecordedChanges {
+  webhooks: RecordedWebhook[];
+  /** Deliveries (not tests) this recording made dead. */
+  dead: string[];
 }
 
 /**
  * Records a batch of attempts at once: each delivery's new state, one history row
  * per attempt, and each webhook's consecutive-failure count (deactivating it past
- * `failureThreshold`, 0 for never). A record whose delivery was claimed again since (its lease
- * ran out) is ignored for the delivery's state but kept in the history.
+ * `failureThreshold`, 0 for never, or at once when its receiver said it is gone). A record whose
+ * delivery was claimed again since (its lease ran out) is ignored for the delivery's state but
+ * kept in the history. Returns what changed for the operator events.
  */
 export async function recordAttempts(
   db: Db,
   records: AttemptRecord[],
   failureThreshold: number,
-): Promise<void> {
-  if (records.length === 0) return;
+): Promise<RecordedChanges> {
+  if (records.length === 0) return { webhooks: [], dead: [] };
   // What receivers answer is stored as text: a NUL or a lone surrogate in it would make the
   // whole batch fail, again and again.
   const text = (value: string | null) => (value === null ? null : storableText(value));
   const rows = JSON.stringify(
     records.map((r) => ({
       id: r.deliveryId,
+      webhook_id: r.webhookId,
       attempt: r.attempt,
       status: r.status,
       next_attempt_at: (r.nextAttemptAt ?? new Date()).toISOString(),
@@ -79,14 +112,17 @@ export async function recordAttempts(
   // In SET, not in a CTE: when another process updated the row meanwhile, PostgreSQL evaluates
   // SET again on the new row, so concurrent failures add up instead of overwriting each other.
   const newCount = sql.raw("(case when f.reset then f.failures else w.failure_count + f.failures end)");
-  const disables = sql`(w.is_active and ${failureThreshold} > 0 and ${newCount} >= ${failureThreshold})`;
+  const disables = sql`(w.is_active and (f.gone is not null or (${failureThreshold} > 0 and ${newCount} >= ${failureThreshold})))`;
+  const afterStateChange = sql.raw("(h.failed_at < w.state_changed_at)");
   // One statement, so one round trip and atomic without a transaction: data-modifying CTEs all
-  // run, against the same snapshot.
-  await db.execute(sql`
+  // run, against the same snapshot (so `held` reads each delivery's attempts before this one).
+  const [result] = await queryRows<RecordedChanges>(
+    db,
+    sql`
     with v as (
       select * from json_to_recordset(${rows}::json) as v(
-        id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int, success boolean,
-        error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean,
+        id uuid, webhook_id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int,
+        success boolean, error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean,
         request_headers jsonb, request_body text)
     ), updated as (
       update ${deliveries} d
@@ -95,71 +131,57 @@ export async function recordAttempts(
           response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now(),
           uncounted_attempts = d.uncounted_attempts + v.throttled::int, claimed_by = null
       from v where d.id = v.id and d.attempt = v.attempt
+      returning d.id, d.status, d.is_test
     ), history as (
       insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt,
         request_headers, request_body)
       select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt,
         v.request_headers, v.request_body
       from v where exists (select 1 from ${deliveries} d where d.id = v.id)
+    ), held as (
+      -- Retries that succeeded where the attempt before failed: when, per webhook.
+      select v.webhook_id, min(last.created_at) as failed_at
+      from v cross join lateral (
+        select a.success, a.created_at from ${deliveryAttempts} a where a.delivery_id = v.id order by a.id desc limit 1
+      ) last
+      where v.success and v.attempt > 1 and not last.success
+      group by v.webhook_id
     ), f as (
       select * from json_to_recordset(${changes}::json) as f(
-        webhook_id uuid, reset boolean, failures int, last_error text, throttled_until timestamptz, throttle_reason text)
+        webhook_id uuid, reset boolean, failures int, last_error text, throttled_until timestamptz,
+        throttle_reason text, gone text)
+    ), changed as (
+      update ${webhooks} w
+      set failure_count = ${newCount},
+          is_active = w.is_active and not ${disables},
+          disabled_reason = case when not ${disables} then w.disabled_reason
+            when f.gone is not null then 'the receiver says the destination no longer exists: ' || f.gone
+            else 'deactivated after ' || ${newCount} || ' consecutive failed attempts; last error: ' || coalesce(f.last_error, 'none')
+            end,
+          state_changed_by = case when not ${disables} then w.state_changed_by
+            when f.gone is not null then 'herald (receiver: destination gone)'
+            else 'herald (failure threshold)' end,
+          state_changed_at = case when ${disables} then now() else w.state_changed_at end,
+          throttled_until = greatest(w.throttled_until, f.throttled_until),
+          throttle_reason = case when f.throttled_until > coalesce(w.throttled_until, '-infinity')
+            then f.throttle_reason else w.throttle_reason end
+      from f
+        join ${webhooks} b on b.id = f.webhook_id
+        left join held h on h.webhook_id = f.webhook_id
+      where w.id = f.webhook_id
+        and (${newCount} <> w.failure_count or f.throttled_until > coalesce(w.throttled_until, '-infinity')
+          or f.gone is not null or ${afterStateChange})
+      returning w.id, w.name, w.failure_count, f.failures as failures_added, f.reset, b.failure_count as count_before,
+        w.is_active, w.disabled_reason, w.state_changed_by, f.last_error, w.state_changed_at,
+        -- SET ran on the newest row: a switch-off by this statement is the one stamped with its time.
+        (not w.is_active and w.state_changed_at = now() and w.state_changed_by like 'herald (%') as disabled_now,
+        coalesce(${afterStateChange}, false) as succeeded_after_state_change
     )
-    update ${webhooks} w
-    set failure_count = ${newCount},
-        is_active = w.is_active and not ${disables},
-        disabled_reason = case when ${disables}
-          then 'deactivated after ' || ${newCount} || ' consecutive failed attempts; last error: ' || coalesce(f.last_error, 'none')
-          else w.disabled_reason end,
-        state_changed_by = case when ${disables} then 'herald (failure threshold)' else w.state_changed_by end,
-        state_changed_at = case when ${disables} then now() else w.state_changed_at end,
-        throttled_until = greatest(w.throttled_until, f.throttled_until),
-        throttle_reason = case when f.throttled_until > coalesce(w.throttled_until, '-infinity')
-          then f.throttle_reason else w.throttle_reason end
-    from f
-    where w.id = f.webhook_id
-      and (${newCount} <> w.failure_count or f.throttled_until > coalesce(w.throttled_until, '-infinity'))`);
-}
-
-/**
- * Per webhook, in the order attempts finished: a success resets the count (`reset`), and
- * `failures` is how many failed after the last success (or in all, with no success); the latest
- * time a receiver asked it to wait until (a throttle), if one did.
- */
-export function webhookChanges(records: AttemptRecord[]) {
-  const changes = new Map<
-    string,
-    {
-      webhook_id: string;
-      reset: boolean;
-      failures: number;
-      last_error: string | null;
-      throttled_until: string | null;
-      throttle_reason: string | null;
-    }
-  >();
-  for (const record of records) {
-    if (!record.countsForWebhook && !record.throttle) continue;
-    const change = changes.get(record.webhookId) ?? {
-      webhook_id: record.webhookId,
-      reset: false,
-      failures: 0,
-      last_error: null,
-      throttled_until: null,
-      throttle_reason: null,
-    };
-    const { throttle } = record;
-    if (throttle) {
-      // Neither a success nor a failure: the webhook waits until the latest time asked.
-      const until = throttle.until.toISOString();
-      if (change.throttled_until === null || until > change.throttled_until) {
-        Object.assign(change, { throttled_until: until, throttle_reason: throttle.reason });
-      }
-    } else if (record.success) Object.assign(change, { reset: true, failures: 0 });
-    else Object.assign(change, { failures: change.failures + 1, last_error: record.error });
-    changes.set(record.webhookId, change);
-  }
-  return [...changes.values()];
+    select
+      (select coalesce(json_agg(changed), '[]') from changed) as webhooks,
+      (select coalesce(json_agg(id), '[]') from updated where status = 'dead' and not is_test) as dead`,
+  );
+  return result ?? { webhooks: [], dead: [] };
 }
 
 /**

@@ -161,7 +161,15 @@ describe("the console, end to end", () => {
     await expect.poll(deliveryState).toContain("dead");
     await screenshot(page, "story-delivery-refused");
 
+    // Slack said the app is gone: Herald switched the integration off at once, saying why. The
+    // operator adds the app back, enables the integration, and retries the delivery.
     slack.answerWith(slackIncomingWebhook);
+    await page.goto(integrationUrl);
+    await page.getByText("Disabled").first().waitFor();
+    await page.getByRole("button", { name: "Enable", exact: true }).click();
+    await page.getByRole("button", { name: "Disable", exact: true }).waitFor();
+    await page.goto(deliveryUrl);
+    await page.getByRole("heading", { name: "Delivery", exact: true }).waitFor();
     await page.getByRole("button", { name: "Retry", exact: true }).click();
     await expect.poll(() => attemptRows().count(), { timeout: 15_000 }).toBe(3);
     expect(await attemptRows().nth(2).textContent()).toMatch(/succeeded200\d+ ms/);

@@ -25,6 +25,18 @@ export const slackIncomingWebhook: AnswerFunction = (request) => {
 /** Slack's answer once the webhook's app was removed or its channel deleted. */
 export const SLACK_NO_SERVICE: Answer = { status: 404, body: "no_service" };
 
+/**
+ * Every answer in which Slack says an incoming webhook's destination is gone, with the status it
+ * comes with (api.slack.com/messaging/webhooks#handling_errors,
+ * api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks).
+ */
+export const SLACK_GONE: Record<string, Answer> = {
+  channel_not_found: { status: 404, body: "channel_not_found" },
+  channel_is_archived: { status: 410, body: "channel_is_archived" },
+  invalid_token: { status: 403, body: "invalid_token" },
+  no_service: SLACK_NO_SERVICE,
+};
+
 /** The names of every control that changes something; none may reach a viewer's page. */
 const WRITE_CONTROLS = [
   "New integration",

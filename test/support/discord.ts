@@ -13,6 +13,8 @@ export interface DiscordStandIn {
   rateLimitedFor: number | null;
   /** Whether that rate limit is the global one (X-RateLimit-Global, "global": true). */
   globalRateLimit: boolean;
+  /** The webhook was deleted: 404 {"message":"Unknown Webhook","code":10015} (topics/opcodes-and-status-codes#json). */
+  deleted: boolean;
 }
 
 const WEBHOOK_PATH = /^\/api(?:\/v\d+)?\/webhooks\/\d+\/[\w-]+$/;
@@ -38,9 +40,11 @@ export function createDiscordStandIn(): DiscordStandIn {
   const standIn: DiscordStandIn = {
     rateLimitedFor: null,
     globalRateLimit: false,
+    deleted: false,
     answer(request) {
       const [path = "", query = ""] = request.url.split("?");
       if (!WEBHOOK_PATH.test(path)) return json(404, { message: "404: Not Found", code: 0 });
+      if (standIn.deleted) return json(404, { message: "Unknown Webhook", code: 10015 });
       if (request.method !== "POST") return json(405, { message: "405: Method Not Allowed", code: 0 });
       if (standIn.rateLimitedFor !== null)
         return rateLimited(standIn.rateLimitedFor, standIn.globalRateLimit);

@@ -14,6 +14,12 @@ export interface PagerDutyStandIn {
   answer: (request: RecordedRequest) => Answer;
   /** While true, every request gets a 429, as a throttled integration answers. */
   rateLimited: boolean;
+  /**
+   * Routing keys of integrations that were deleted: PagerDuty refuses them with 400 and the error
+   * "Invalid routing key" (what it answers in practice, e.g. robusta-dev/robusta#571; its
+   * documentation quotes only the length error).
+   */
+  deletedKeys: Set<string>;
 }
 
 const SEVERITIES = ["critical", "warning", "error", "info"];
@@ -33,6 +39,7 @@ function json(status: number, body: unknown): Answer {
 export function createPagerDutyStandIn(): PagerDutyStandIn {
   const standIn: PagerDutyStandIn = {
     rateLimited: false,
+    deletedKeys: new Set(),
     answer(request) {
       if (request.url.split("?")[0] !== "/v2/enqueue" || request.method !== "POST") {
         return json(404, { status: "not found", message: "Not Found" });
@@ -55,6 +62,13 @@ export function createPagerDutyStandIn(): PagerDutyStandIn {
           status: "Unrecognized object",
           message: "Event object format is unrecognized",
           errors: ["JSON parse error"],
+        });
+      }
+      if (standIn.deletedKeys.has(event.routing_key as string)) {
+        return json(400, {
+          status: "invalid event",
+          message: "Event object is invalid",
+          errors: ["Invalid routing key"],
         });
       }
       const errors = eventErrors(event, Buffer.byteLength(request.body, "utf8"));

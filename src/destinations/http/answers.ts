@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import { failure, RESPONSE_EXCERPT_BYTES, type SendOutcome } from "../destination";
 import { EGRESS_DENIED } from "../egress";
 import { isPermanentTlsError } from "../tls";
+import { goneReason } from "./gone";
 import { readJsonAnswer } from "./json-answer";
 
 /** Past this much, an answer's body is not read to the end: the connection is dropped instead. */
@@ -52,9 +53,10 @@ function header(headers: HttpAnswer["headers"], name: string): string | undefine
 /**
  * Any HTTP receiver's answer: 2xx delivered; redirects not followed; 408, 429 and 5xx worth
  * another attempt; other 4xx permanent. A JSON error body's message (PagerDuty's, Discord's, most
- * APIs') joins the error, and its `retry_after` counts as well as a Retry-After header.
+ * APIs') joins the error, and its `retry_after` counts as well as a Retry-After header. An answer
+ * saying the destination is gone (`gone.ts`, which may need the request's `url`) says so in `gone`.
  */
-export function classifyResponse(answer: HttpAnswer, durationMs: number): SendOutcome {
+export function classifyResponse(answer: HttpAnswer, durationMs: number, url = ""): SendOutcome {
   const { statusCode, headers } = answer;
   const excerpt = utf8Prefix(Buffer.from(answer.body, "utf8"), RESPONSE_EXCERPT_BYTES);
   const base = { statusCode, responseExcerpt: excerpt || null, durationMs, retryAfterMs: null, warnings: [] };
@@ -73,8 +75,10 @@ export function classifyResponse(answer: HttpAnswer, durationMs: number): SendOu
   const retryAfter = [parseRetryAfter(header(headers, "retry-after"), Date.now()), said.retryAfterMs];
   const known = retryAfter.filter((ms): ms is number => ms !== null);
   const retryAfterMs = known.length > 0 ? Math.max(...known) : null;
+  const gone = goneReason(answer, url);
   return {
     ...base,
+    ...(gone ? { gone } : {}),
     success: false,
     retryable,
     error: said.message ? `HTTP ${statusCode}: ${said.message}` : `HTTP ${statusCode}`,

@@ -84,7 +84,7 @@ export function createHttpSender<Settings extends HttpSettingsBase>(
     };
     try {
       const answer = await exchange(req.method, rules.url?.(req.url) ?? req.url, headers, req.body);
-      const generic = classifyResponse(answer, elapsed());
+      const generic = classifyResponse(answer, elapsed(), req.url);
       const outcome = rules.classify?.(answer, generic, req) ?? generic;
       if (!outcome.success || !rules.confirm) return outcome;
       const followUp: FollowUp = (url, headers, body) => exchange("POST", url, headers, body);
