@@ -19,6 +19,7 @@ import { metricsRoutes } from "./api/metrics";
 import { openApiRoutes } from "./api/openapi/document";
 import { replayRoutes } from "./api/replay";
 import { requestLog } from "./api/request-log";
+import { secretRotationRoutes } from "./api/secret-rotation";
 import { webhookStatsRoutes } from "./api/webhook-stats";
 import { webhookRoutes } from "./api/webhooks";
 import { whoamiRoutes } from "./api/whoami";
@@ -74,6 +75,7 @@ export function createApp(deps: ApiDeps, log: Logger) {
   api.route("/", webhookRoutes(deps));
   api.route("/", webhookStatsRoutes(deps));
   api.route("/", replayRoutes(deps));
+  api.route("/", secretRotationRoutes(deps));
   api.route("/", deliveryRoutes(deps));
   api.route("/", deliveryHistoryRoutes(deps));
   api.route("/", keyRoutes(deps));

@@ -142,6 +142,8 @@ export function webhookRoutes(deps: ApiDeps) {
         ? { isActive, paused, stateChangedBy: c.get("principal").name, stateChangedAt: deps.now() }
         : {}),
       ...(reactivated ? { failureCount: 0, disabledReason: null } : {}),
+      // A secret set by hand ends a rotation's overlap: only the new one signs (rotate-secret keeps one).
+      ...(columns.secret !== existing.secret ? { previousSecret: null, previousSecretUntil: null } : {}),
     });
     if (!row) throw new NotFoundError(`no webhook ${existing.id}`);
     // What a lossy webhook kept while paused is trimmed as it resumes.

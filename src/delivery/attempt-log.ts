@@ -1,4 +1,4 @@
-import { authorization, httpAuthSchema } from "../destinations/http/auth";
+import { authorizationsOf, httpAuthSchema } from "../destinations/http/auth";
 import { isObject } from "../formats/format";
 import { findFormat } from "../formats/registry";
 import type { LogFields, Logger } from "../logger";
@@ -100,10 +100,12 @@ function secretsOf(webhook: WebhookRow): string[] {
   );
   const values = [
     webhook.secret,
+    // A rotated-out secret, whether or not it still signs: it was a credential.
+    webhook.previousSecret,
     ...DESTINATION_SECRET_PATHS.map((path) => at(webhook.destination, path)),
     ...optionPaths.map((path) => at(webhook.options, path)),
-    // The credentials part of the header: Basic's base64, the token of the others.
-    auth.success ? authorization(auth.data).split(" ")[1] : undefined,
+    // The credentials part of the header (the current one's and `next`'s): Basic's base64, the token of the others.
+    ...(auth.success ? authorizationsOf(auth.data).map((header) => header.split(" ")[1]) : []),
     decoded(url.username),
     decoded(url.password),
     ...guessed,

@@ -1,4 +1,5 @@
 import { failure, type SendOutcome } from "../destinations/destination";
+import { settingsAt } from "../destinations/http/auth";
 import { findDestination, type Senders } from "../destinations/registry";
 import type { Rendered } from "../formats/format";
 import { FormatError } from "../formats/format";
@@ -8,7 +9,7 @@ import type { DeliveryJob } from "../store/queue";
 import { TemplateError } from "../templates/handlebars";
 import { mayOverrideHeader } from "../webhooks/headers";
 import { type SentRequest, sentRequest } from "./sent-request";
-import { signatureHeaders } from "./signing";
+import { signatureHeaders, signingSecrets } from "./signing";
 
 export const USER_AGENT = "Herald/0.1 (+security-event gateway)";
 
@@ -24,8 +25,8 @@ export interface AttemptDeps {
 }
 
 /**
- * Headers for one request: content type, the operator's headers, webhook-id and signatures. The
- * webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry;
+ * Headers for one request: content type, the operator's headers, webhook-id and signatures (two
+ * during a secret rotation's overlap, see signingSecrets). The webhook-id is the delivery's id (for a batch, its first delivery's), the same on every retry;
  * a message sent in parts keeps it for its first part, and part k is `<id>.<k>`. Herald's own
  * headers always win: an operator's header that Herald owns is dropped.
  */
@@ -36,8 +37,9 @@ export function requestHeaders(
   messageId = job.deliveryId,
 ): Record<string, string> {
   const timestamp = Math.floor(now.getTime() / 1000);
-  const identity = job.webhook.secret
-    ? signatureHeaders(job.webhook.secret, messageId, timestamp, rendered.body)
+  const [secret, ...previous] = signingSecrets(job.webhook, now);
+  const identity = secret
+    ? signatureHeaders([secret, ...previous], messageId, timestamp, rendered.body)
     : { "webhook-id": messageId, "webhook-timestamp": String(timestamp) };
   // A webhook saved before such names were refused may still hold one (a forged signature, a
   // user agent): it is left out rather than sent. Names are lowered so that an allowed
@@ -108,7 +110,8 @@ export async function attemptDelivery(
       eventCount: jobs.length,
       timeoutMs: webhook.timeoutMs,
       connectTimeoutMs: webhook.connectTimeoutMs,
-      settings,
+      // The credential in effect now: a destination's `auth.next` takes over at its time.
+      settings: settingsAt(settings, now),
     });
   const warnings = [...rendered.warnings];
   let durationMs = 0;
@@ -123,6 +126,6 @@ export async function attemptDelivery(
     outcome.success || bodies.length === 1
       ? outcome.error
       : `${outcome.error} (part ${index + 1} of ${bodies.length})`;
-  const request = sentRequest(webhook, firstHeaders, rendered.body, sendsHeaders);
+  const request = sentRequest(webhook, firstHeaders, rendered.body, sendsHeaders, now);
   return { ...outcome, error, durationMs, warnings, request };
 }

@@ -1,4 +1,4 @@
-import { authorization, httpAuthSchema } from "../destinations/http/auth";
+import { authorization, credentialAt, httpAuthSchema } from "../destinations/http/auth";
 import type { AttemptRecord } from "../store/queue";
 import type { WebhookRow } from "../store/webhooks";
 import { truncateUtf8 } from "../text";
@@ -21,19 +21,21 @@ const PLAIN_HERALD_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The signature headers, shown by their scheme only. An HMAC does not reveal its key, but
- * X-Webhook-Signature covers the body alone: with the body beside it, anyone who can read the
- * history could replay the request to a receiver that checks only that signature. Whoever holds
- * the secret can compute both from the body, webhook-id and webhook-timestamp shown.
+ * The signature headers, each signature shown by its scheme only (during a secret rotation's
+ * overlap there are two). An HMAC does not reveal its key, but X-Webhook-Signature covers the body
+ * alone: with the body beside it, anyone who can read the history could replay the request to a
+ * receiver that checks only that signature. Whoever holds the secret can compute both from the
+ * body, webhook-id and webhook-timestamp shown.
  */
-const SIGNATURE_SCHEMES: Readonly<Record<string, string>> = {
-  "x-webhook-signature": "sha256=",
-  "webhook-signature": "v1,",
+const SIGNATURE_SCHEMES: Readonly<Record<string, { scheme: string; separator: string }>> = {
+  "x-webhook-signature": { scheme: "sha256=", separator: ", " },
+  "webhook-signature": { scheme: "v1,", separator: " " },
 };
 
 /**
  * What one attempt sent, for its history: the headers Herald built (the content type, its own, the
- * operator's, the signatures) and the Authorization the sender adds from `auth`, with every value
+ * operator's, the signatures) and the Authorization the sender adds from `auth` (the credential in
+ * effect at `now`), with every value
  * that is or may be a secret masked; and the body's first SENT_BODY_BYTES with the webhook's
  * secrets (a PagerDuty routing key, a header's value) masked. Masked here, before it is stored:
  * at read time, a secret changed since would no longer be known to mask.
@@ -43,11 +45,12 @@ export function sentRequest(
   headers: Record<string, string>,
   body: string,
   sendsHeaders: boolean,
+  now: Date,
 ): SentRequest {
   const forms = secretFormsOf(webhook);
   return {
     headers: sendsHeaders
-      ? { ...Object.fromEntries(Object.entries(headers).map(shownHeader)), ...authHeader(webhook) }
+      ? { ...Object.fromEntries(Object.entries(headers).map(shownHeader)), ...authHeader(webhook, now) }
       : {},
     body: cutBody(body, forms),
   };
@@ -72,17 +75,21 @@ function secretFormsOf(webhook: WebhookRow): string[] {
 function shownHeader([name, value]: [string, string]): [string, string] {
   const lower = name.toLowerCase();
   const signature = SIGNATURE_SCHEMES[lower];
-  if (signature !== undefined) return [name, `${signature}${MASK}`];
+  if (signature !== undefined) {
+    const { scheme, separator } = signature;
+    const count = value.split(separator).length;
+    return [name, Array.from({ length: count }, () => `${scheme}${MASK}`).join(separator)];
+  }
   // Deny by default, as for viewers: a credential can hide in a header of any name.
   const plain = PLAIN_HERALD_HEADERS.has(lower) || VIEWER_VISIBLE_HEADERS.has(lower);
   return [name, plain ? value : MASK];
 }
 
 /** The Authorization header the HTTP sender adds from the destination's `auth`: its scheme, masked. */
-function authHeader(webhook: WebhookRow): Record<string, string> {
+function authHeader(webhook: WebhookRow, now: Date): Record<string, string> {
   const auth = httpAuthSchema.safeParse(webhook.destination.auth);
   if (!auth.success) return {};
-  const [scheme] = authorization(auth.data).split(" ");
+  const [scheme] = authorization(credentialAt(auth.data, now)).split(" ");
   return { authorization: `${scheme} ${MASK}` };
 }
 

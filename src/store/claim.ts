@@ -47,7 +47,10 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
     sql`
       with ready as (
         select w.id,
-          greatest(0, coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
+          -- After a receiver's 429 hold (throttle_reason set until a success clears it), one
+          -- request probes at a time: the whole max_in_flight at once would mostly meet 429s again.
+          greatest(0, case when w.throttle_reason is not null then 1
+                           else coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT}) end
                       - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0)) as slots,
           coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as per_request,
           jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[])

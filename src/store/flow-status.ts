@@ -22,6 +22,10 @@ export const flowStatusSchema = z
       .meta({ description: "Until when a receiver's 429 holds every delivery; null when it does not" }),
     throttled_for_s: z.number().int().nullable(),
     throttle_reason: z.string().nullable(),
+    throttle_probing: z.boolean().meta({
+      description:
+        "After a receiver's 429: one request at a time until one succeeds, then max_in_flight again",
+    }),
     rate_tokens: z
       .number()
       .int()
@@ -77,6 +81,7 @@ export async function flowStatus(db: Db, webhook: WebhookRow, now: Date): Promis
       ? Math.ceil(((webhook.throttledUntil as Date).getTime() - now.getTime()) / 1000)
       : null,
     throttle_reason: held ? webhook.throttleReason : null,
+    throttle_probing: !held && webhook.throttleReason !== null,
     rate_tokens: rateTokens(webhook, now),
     repeats_suppressed_unreported: Number(unreported?.count ?? 0),
     ...groups,

@@ -163,14 +163,15 @@ export async function recordAttempts(
             else 'herald (failure threshold)' end,
           state_changed_at = case when ${disables} then now() else w.state_changed_at end,
           throttled_until = greatest(w.throttled_until, f.throttled_until),
+          -- A success after a hold ends the probing (store/claim.ts): the webhook opens up again.
           throttle_reason = case when f.throttled_until > coalesce(w.throttled_until, '-infinity')
-            then f.throttle_reason else w.throttle_reason end
+            then f.throttle_reason when f.reset then null else w.throttle_reason end
       from f
         join ${webhooks} b on b.id = f.webhook_id
         left join held h on h.webhook_id = f.webhook_id
       where w.id = f.webhook_id
         and (${newCount} <> w.failure_count or f.throttled_until > coalesce(w.throttled_until, '-infinity')
-          or f.gone is not null or ${afterStateChange})
+          or f.gone is not null or ${afterStateChange} or (f.reset and w.throttle_reason is not null))
       returning w.id, w.name, w.failure_count, f.failures as failures_added, f.reset, b.failure_count as count_before,
         w.is_active, w.disabled_reason, w.state_changed_by, f.last_error, w.state_changed_at,
         -- SET ran on the newest row: a switch-off by this statement is the one stamped with its time.

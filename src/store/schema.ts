@@ -43,6 +43,9 @@ export const webhooks = pgTable(
     name: text("name").notNull(),
     url: text("url").notNull(),
     secret: text("secret"),
+    /** The secret a rotation replaced: it signs beside `secret` until `previous_secret_until`. */
+    previousSecret: text("previous_secret"),
+    previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true, mode: "date" }),
     eventTypes: jsonb("event_types").$type<string[]>().notNull(),
     eventsPolicy: text("events_policy").$type<"include" | "exclude">().notNull(),
     minSeverity: text("min_severity").notNull(),

@@ -24,20 +24,21 @@ function isStandardWebhooksSecret(secret: string): boolean {
   return bytes >= 24 && bytes <= 64;
 }
 
+/** A signing secret: `whsec_` and base64 (Standard Webhooks), or any other text of 8 or more characters. */
+export const signingSecretSchema = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(512)
+  .refine((secret) => !secret.startsWith("whsec_") || isStandardWebhooksSecret(secret), {
+    message: "a whsec_ secret must be whsec_ and the base64 of 24 to 64 random bytes",
+  });
+
 /** What an operator sends to create a webhook (snake_case wire names), with the defaults. */
 export const webhookInputSchema = z
   .strictObject({
     name: z.string().min(1).max(200),
     url: urlSchema,
-    secret: z
-      .string()
-      .min(8, "must be at least 8 characters")
-      .max(512)
-      .refine((secret) => !secret.startsWith("whsec_") || isStandardWebhooksSecret(secret), {
-        message: "a whsec_ secret must be whsec_ and the base64 of 24 to 64 random bytes",
-      })
-      .nullable()
-      .default(null),
+    secret: signingSecretSchema.nullable().default(null),
     event_types: z.array(z.string().min(1).max(256)).min(1).max(500).default(["*"]),
     events_policy: z.enum(["include", "exclude"]).default("include"),
     min_severity: severitySchema.default("info"),
@@ -123,6 +124,7 @@ export type WebhookInput = z.output<typeof webhookInputSchema>;
 export const READ_ONLY_FIELDS = [
   "id",
   "has_secret",
+  "previous_secret_until",
   "failure_count",
   "disabled_reason",
   "managed_by",

@@ -63,6 +63,10 @@ export const webhookWireSchema = z
     has_secret: z
       .boolean()
       .meta({ description: "Whether deliveries are signed (the secret is never answered)" }),
+    previous_secret_until: timestamp.nullable().meta({
+      description:
+        "After POST /webhooks/{id}/rotate-secret, until when the secret it replaced also signs (past: no longer); null when there is none. The secret itself is never answered.",
+    }),
     failure_count: z.number().int().meta({ description: "Consecutive failed deliveries" }),
     disabled_reason: z.string().nullable().meta({ description: "Why Herald switched it off, if it did" }),
     created_at: timestamp,

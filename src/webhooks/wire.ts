@@ -94,6 +94,8 @@ export function rowToWire(row: WebhookRow, { forAdmin }: { forAdmin: boolean }) 
     url: forAdmin ? input.url : urlForViewer(input.url),
     headers,
     has_secret: secret !== null,
+    previous_secret_until:
+      row.previousSecret === null ? null : (row.previousSecretUntil?.toISOString() ?? null),
     is_active: row.isActive,
     state_changed_by: row.stateChangedBy,
     state_changed_at: row.stateChangedAt?.toISOString() ?? null,

@@ -27,7 +27,13 @@ describe.each(storeKinds())("destinations in the webhook API on %s", (kind) => {
       secret_settings: ["tls.key"],
       max_events_per_request: 1,
     });
-    expect(byKind.http.secret_settings).toEqual(["auth.password", "auth.token", "tls.key"]);
+    expect(byKind.http.secret_settings).toEqual([
+      "auth.password",
+      "auth.token",
+      "auth.next.password",
+      "auth.next.token",
+      "tls.key",
+    ]);
     expect(byKind.splunk_hec.default_for_formats).toEqual(["splunk_hec"]);
     const hec = byKind.splunk_hec.settings_schema;
     expect(hec.type).toBe("object");

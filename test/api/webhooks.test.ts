@@ -20,6 +20,7 @@ describe.each(storeKinds())("webhook API on %s", (kind) => {
       name: "hook",
       url: "https://siem.example/hook",
       has_secret: false,
+      previous_secret_until: null,
       event_types: ["*"],
       events_policy: "include",
       min_severity: "info",

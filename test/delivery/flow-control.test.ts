@@ -77,6 +77,33 @@ describe.each(storeKinds())("flow control on %s", (kind) => {
     expect(body.failure_count).toBe(0);
   });
 
+  it("after a 429 hold, one request probes alone; once it succeeds, max_in_flight go at once again", async () => {
+    let inFlight = 0;
+    /** How many other requests were in flight as each one arrived, in order of arrival. */
+    const othersInFlight: number[] = [];
+    const throttling = await receiver(async () => {
+      othersInFlight.push(inFlight);
+      if (othersInFlight.length === 1) return { status: 429, headers: { "retry-after": "1" } };
+      inFlight++;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      inFlight--;
+      return { status: 200 };
+    });
+    // One request in flight at first, so that the 429 comes before the others are sent.
+    const webhook = await subscribe(gateway, { url: throttling.url, max_in_flight: 1 });
+    await post(bans(1));
+    await throttling.waitFor(1);
+    await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { max_in_flight: 8 });
+    await post(bans(30, 1));
+    await throttling.waitFor(32, 20_000);
+    // The first request after the hold went alone; the ones after its success went together.
+    expect(othersInFlight[1]).toBe(0);
+    expect(othersInFlight[2]).toBe(0);
+    expect(Math.max(...othersInFlight.slice(3))).toBeGreaterThan(1);
+    const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
+    expect(body.flow_status.throttle_probing).toBe(false);
+  });
+
   it("a paused webhook queues and sends nothing; resumed, it sends everything, and says who did each", async () => {
     const target = await receiver();
     const webhook = await subscribe(gateway, { url: target.url, state: "paused" });

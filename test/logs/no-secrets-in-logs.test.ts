@@ -10,6 +10,9 @@ import { type LogLine, parseLines, requestLines } from "./log-lines";
 
 // Every secret the run below uses, each unlike anything else that could be logged.
 const SIGNING_SECRET = `whsec_${Buffer.from("signing-secret-bytes-0123456789ab").toString("base64")}`;
+const ROTATED_SECRET = `whsec_${Buffer.from("rotated-secret-bytes-0123456789ab").toString("base64")}`;
+const NEXT_ECHOED_TOKEN = "next-echoed-token-3Zx6Cv9Bn";
+const NEXT_BASIC_PASSWORD = "next-basic-password-7Ws1Ed4";
 const BEARER_TOKEN = "bearer-token-7Qx9Lm2Vp4Rt8Wz";
 const BASIC_USER = "basic-user-soc";
 const BASIC_PASSWORD = "basic-password-3Kd8Fj2Hs9";
@@ -41,10 +44,14 @@ describe("a full run's logs at trace level", () => {
   const secrets: string[] = [
     ADMIN_TOKEN,
     SIGNING_SECRET,
+    ROTATED_SECRET,
     BEARER_TOKEN,
     BASIC_PASSWORD,
     Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString("base64"),
     ECHOED_TOKEN,
+    NEXT_ECHOED_TOKEN,
+    NEXT_BASIC_PASSWORD,
+    Buffer.from(`${BASIC_USER}:${NEXT_BASIC_PASSWORD}`).toString("base64"),
     API_KEY_TOKEN,
     HEC_TOKEN,
     WRONG_HEC_TOKEN,
@@ -102,10 +109,29 @@ describe("a full run's logs at trace level", () => {
       },
       {
         url: `${failing.origin}/`,
-        auth: { type: "basic", username: BASIC_USER, password: BASIC_PASSWORD },
+        // A next credential not yet in effect: never sent, and still a secret.
+        auth: {
+          type: "basic",
+          username: BASIC_USER,
+          password: BASIC_PASSWORD,
+          next: {
+            type: "basic",
+            username: BASIC_USER,
+            password: NEXT_BASIC_PASSWORD,
+            from: "2999-01-01T00:00:00Z",
+          },
+        },
         retry_count: 1,
       },
-      { url: `${echoing.origin}/`, auth: { type: "bearer", token: ECHOED_TOKEN } },
+      // A next token in effect since long ago: the one sent, and echoed back.
+      {
+        url: `${echoing.origin}/`,
+        auth: {
+          type: "bearer",
+          token: ECHOED_TOKEN,
+          next: { type: "bearer", token: NEXT_ECHOED_TOKEN, from: "2000-01-01T00:00:00Z" },
+        },
+      },
       { url: `${redirecting.origin}/`, auth: { type: "api_key", token: API_KEY_TOKEN } },
       {
         url: `${hec.origin}/services/collector/event`,
@@ -125,6 +151,15 @@ describe("a full run's logs at trace level", () => {
       },
     ];
     for (const fields of webhooks) webhookIds.push((await subscribe(gateway, fields)).id);
+    // The first signs with a rotated secret and the one it replaced, which both stay out of the logs.
+    const rotation = { secret: ROTATED_SECRET, previous_valid_for_s: 3600 };
+    const rotated = await gateway.api(
+      "POST",
+      `/api/v1/webhooks/${webhookIds[0]}/rotate-secret`,
+      rotation,
+      admin,
+    );
+    expect(rotated.status).toBe(200);
 
     const events = fixtureNames().map(rawFixture);
     const ingested = await gateway.api("POST", "/api/v1/events", events, keys.ingest);

@@ -28,6 +28,8 @@ const FAST = {
 export interface TestGatewayOptions {
   /** Where the gateway's log lines go (JSON, at HERALD_LOG_LEVEL), one string each; none when not given. */
   logLines?: string[];
+  /** The gateway's clock (the engine signs and dates by it; the store's own clock stays real). */
+  now?: () => Date;
 }
 
 export async function startTestGateway(
@@ -49,7 +51,7 @@ export async function startTestGateway(
   const log = logLines
     ? createLogger(config.HERALD_LOG_LEVEL, { write: (line: string) => void logLines.push(line) })
     : silentLogger;
-  const gateway = await startGateway(config, log);
+  const gateway = await startGateway(config, log, options.now);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
