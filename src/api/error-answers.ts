@@ -17,6 +17,36 @@ const CODES: Record<number, string> = {
   415: "unsupported_media_type",
 };
 
+/**
+ * Errors that say the database cannot be reached right now (PostgreSQL restarting, a connection
+ * cut): Node's socket errors, postgres.js's connection errors, and the SQLSTATEs of class 08
+ * (connection exception) and 57P (the server shutting down or starting up).
+ */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "EPIPE",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+/** Seconds a client is asked to wait before trying again while the database is unreachable. */
+const UNAVAILABLE_RETRY_AFTER_S = 1;
+
+/** Whether `error`, or an error it wraps (Drizzle wraps the driver's), says the database is unreachable. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && (UNREACHABLE_CODES.has(code) || /^(08|57P)/.test(code))) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
 /** Every error becomes JSON with a code and a message naming the field and the reason. */
 export function handleError(
   error: Error,
@@ -31,6 +61,17 @@ export function handleError(
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode;
     return c.json(errorBody(CODES[status] ?? "error", error.message), status);
+  }
+  if (isDatabaseUnreachable(error)) {
+    // Nothing was stored: the same request can succeed once the database is back.
+    log("the database is unreachable: answered 503", error);
+    return c.json(
+      errorBody("unavailable", "the database is unreachable; nothing was stored: try again shortly", {
+        retry_after: UNAVAILABLE_RETRY_AFTER_S,
+      }),
+      503,
+      { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_S) },
+    );
   }
   log("unexpected error", error);
   return c.json(errorBody("internal_error", "an unexpected error occurred; it has been logged"), 500);

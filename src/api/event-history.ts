@@ -18,7 +18,7 @@ import type { ApiDeps, AppEnv } from "./deps";
 import { queryParameter, textQuery, timeQuery, timeRangeParameters } from "./list-query";
 import { errors } from "./openapi/components";
 import { access, jsonAnswer, LIMIT_PARAMETER } from "./openapi/describe";
-import { listLimit } from "./request";
+import { findUnstorableText, listLimit } from "./request";
 
 /** An event's deliveries answered with it, at most (one per subscribed webhook). */
 const MAX_FAN_OUT = 1000;
@@ -117,7 +117,8 @@ export function eventHistoryRoutes(deps: ApiDeps) {
   app.get("/events/:id", describeGet, async (c) => {
     const id = c.req.param("id");
     const source = textQuery(c, "source", 1024);
-    const found = await findEvents(deps.db, id, source, MAX_SOURCES_NAMED);
+    // An id the database could not store (a NUL in it) names no event: not a query to run.
+    const found = findUnstorableText(id) ? [] : await findEvents(deps.db, id, source, MAX_SOURCES_NAMED);
     const [event] = found;
     if (!event) throw new NotFoundError(`no event ${id}${source === undefined ? "" : ` from ${source}`}`);
     if (found.length > 1) {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { parseOrThrow } from "../errors";
+import { parseOrThrow, ValidationError } from "../errors";
 import { incomingEventSchema } from "../events/event";
 import { FORMATS } from "../formats/registry";
 import { type WebhookInput, webhookInputSchema } from "../webhooks/schema";
@@ -43,6 +43,20 @@ export const previewAnswerSchema = z
     warnings: z.array(z.string()).meta({ description: "What the format had to cut or change" }),
   })
   .meta({ id: "Preview" });
+
+/**
+ * The webhook's own checks (format, options, template) name its fields as POST /webhooks has
+ * them; in POST /preview's body they are under `webhook`. Issues of the event keep their path.
+ */
+function rethrowUnderWebhook(error: unknown): never {
+  if (!(error instanceof ValidationError)) throw error;
+  const ofEvent = (path: string) => path === "event" || path.startsWith("event.");
+  throw new ValidationError(
+    error.issues.map((issue) =>
+      ofEvent(issue.path) ? issue : { ...issue, path: issue.path ? `webhook.${issue.path}` : "webhook" },
+    ),
+  );
+}
 
 /** The API's answer for a preview: what would be sent, `body` then each of `parts` (usually none). */
 export async function previewAnswer(
@@ -120,7 +134,7 @@ export function formatRoutes(deps: ApiDeps) {
   app.post("/preview", describePreview, async (c) => {
     const request = parseOrThrow(previewRequestSchema, await readJson(c));
     const input = parseOrThrow(webhookInputSchema, withPreviewDefaults(request.webhook ?? {}), ["webhook"]);
-    return c.json(await previewAnswer(deps, input, request.event));
+    return c.json(await previewAnswer(deps, input, request.event).catch(rethrowUnderWebhook));
   });
 
   return app;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { ValidationError } from "../errors";
+import { findUnstorableText } from "./request";
 
 // Filters of the history lists (deliveries, events), read from the query string: each one bad
 // is a 422 naming it, never a database error.
@@ -10,11 +11,16 @@ const dateTime = z.iso.datetime({ offset: true });
 
 const refuse = (path: string, message: string) => new ValidationError([{ path, message }]);
 
-/** A text filter of at most `max` characters; absent or empty is no filter. */
+/**
+ * A text filter of at most `max` characters; absent or empty is no filter. One the database
+ * cannot take (a NUL, a lone surrogate: %00, %ED%A0%80) is refused here, naming it.
+ */
 export function textQuery(c: Context, name: string, max: number): string | undefined {
   const text = c.req.query(name);
   if (text === undefined || text === "") return undefined;
   if (text.length > max) throw refuse(name, `must be at most ${max} characters`);
+  const unstorable = findUnstorableText(text, [name]);
+  if (unstorable) throw new ValidationError([unstorable]);
   return text;
 }
 

@@ -2,6 +2,7 @@ import type { Config } from "../config";
 import { startGateway } from "../gateway";
 import { createLogger } from "../logger";
 import { openStore, type Store } from "../store/db";
+import { surviveClosedConnectionWrites } from "../store/driver-workaround";
 import { createApiKey, hasAdminKey, listApiKeys, ROLES, type Role, revokeApiKey } from "../store/keys";
 import { actionOf, CommandError, parseCommandArgs, UsageError } from "./args";
 
@@ -28,6 +29,8 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
 
 export async function serve(config: Config) {
   const log = createLogger(config.HERALD_LOG_LEVEL);
+  // A database that goes away must not take the server down with it (503s until it is back).
+  surviveClosedConnectionWrites(log);
   const gateway = await startGateway(config, log);
   if (!config.HERALD_ADMIN_TOKEN && !(await hasAdminKey(gateway.store.db))) {
     // Without an admin key nothing can be managed: make one and show it once.

@@ -4,6 +4,20 @@ import { eventLimitIssue } from "./limits";
 import { type Severity, severitySchema } from "./severity";
 
 /**
+ * An event's data: a JSON object, kept as it was parsed. Not z.record, which copies the object
+ * key by key, and on the copy a "__proto__" key sets the prototype: the key would be lost from
+ * an event already accepted.
+ */
+const eventDataSchema = z
+  .custom<Record<string, unknown>>(
+    (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+    {
+      error: "must be a JSON object",
+    },
+  )
+  .meta({ type: "object", propertyNames: { type: "string" }, additionalProperties: {} });
+
+/**
  * An event as a producer posts it. Field names follow CloudEvents; `severity` and `title`
  * are Herald's extension attributes. Structured-mode CloudEvents (`specversion: "1.0"`) fit
  * the same schema.
@@ -24,7 +38,7 @@ const incomingEventFieldsSchema = z.object({
   title: z.string().max(4096).optional(),
   subject: z.string().max(1024).optional(),
   datacontenttype: z.string().optional(),
-  data: z.record(z.string(), z.unknown()).default({}),
+  data: eventDataSchema.default({}),
 });
 
 /**

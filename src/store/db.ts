@@ -50,6 +50,7 @@ export interface LockSession {
 }
 
 const MIGRATION_LOCK_ID = 7460398;
+const CONNECT_TIMEOUT_S = 5;
 /** The namespace of the workers' locks (store/workers.ts). */
 const WORKER_LOCKS = 7460399;
 export const MIGRATIONS_DIR = join(import.meta.dirname, "..", "..", "drizzle");
@@ -85,6 +86,9 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
   const applicationName = `herald-${process.pid}-${randomUUID().slice(0, 8)}`;
   const client = postgres(url, {
     max: poolSize,
+    // A server that does not answer a connection within this fails the query (a 503), rather
+    // than holding it for the driver's default 30 s.
+    connect_timeout: CONNECT_TIMEOUT_S,
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
@@ -106,6 +110,7 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
       // none of the pool's connections from the queries.
       const session = postgres(url, {
         max: 1,
+        connect_timeout: CONNECT_TIMEOUT_S,
         onnotice: () => {},
         connection: { application_name: `${applicationName}-locks` },
       });

@@ -206,8 +206,9 @@ export async function releaseDeliveries(
 }
 
 /**
- * Hands claimed deliveries (`which`, a condition on `deliveries d`) back to the queue, due now:
- * the attempt keeps its number and gets a history row saying why, and it uses up no retry.
+ * Hands claimed deliveries (`which`, a condition on `deliveries d`) back to the queue, due at once
+ * and ahead of the rest: the attempt keeps its number and gets a history row saying why, and it
+ * uses up no retry.
  */
 export async function handBackClaims(db: Db, which: SQL, reason: string): Promise<number> {
   const [row] = await queryRows<{ count: number }>(
@@ -215,7 +216,8 @@ export async function handBackClaims(db: Db, which: SQL, reason: string): Promis
     sql`
       with handed as (
         update ${deliveries} d
-        set claimed_by = null, next_attempt_at = now(), updated_at = now(), error = ${reason},
+        -- Due since the delivery was queued: first in line (the claim takes the longest due first).
+        set claimed_by = null, next_attempt_at = d.created_at, updated_at = now(), error = ${reason},
             uncounted_attempts = d.uncounted_attempts + 1
         where d.claimed_by is not null and d.status in ('pending', 'retrying') and ${which}
         returning d.id, d.attempt

@@ -91,7 +91,7 @@ describe.each(storeKinds())("formats, previews and templates over the API on %s"
       webhook: { format: "cef", options: { device_vendor: "x".repeat(100) } },
     });
     expect(status).toBe(422);
-    expect(body.issues[0].path).toBe("options.device_vendor");
+    expect(body.issues[0].path).toBe("webhook.options.device_vendor");
     const badEvent = await gateway.api("POST", "/api/v1/preview", {
       webhook: {},
       event: { type: "hit", time: "x" },

@@ -96,7 +96,9 @@ export function createHttpSender<Settings extends HttpSettingsBase>(
   }
 
   async function close() {
-    await Promise.all([...agents.values()].map((agent) => agent.close()));
+    // Closing comes after the engine recorded or handed back every delivery: a request still
+    // open is one nobody waits for, so it is aborted rather than waited for (up to timeout_ms).
+    await Promise.all([...agents.values()].map((agent) => agent.destroy()));
     agents.clear();
   }
 
