@@ -1,20 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { rawFixture } from "../support/fixtures";
 import { startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
 import { deliveriesIn, deliveriesOf, subscribe } from "../support/subscriptions";
 
-/** auto_ban events numbered from `from` in `data.n`, alternating over two client IPs. */
-function bans(count: number, from = 0) {
-  return Array.from({ length: count }, (_, i) => ({
-    type: "auto_ban",
-    source: "website-defender",
-    severity: "high",
-    title: `ban ${from + i}`,
-    data: { n: from + i, client_ip: `198.51.100.${(from + i) % 2}` },
-  }));
-}
+const IPS = ["198.51.100.0", "198.51.100.1"];
 
 const FIXTURES = [
   "mailserver-auth-failed", // auth.failed, medium
@@ -74,7 +66,7 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
     const target = await receiver();
     target.answerWith(() => ({ status: 500 }));
     const webhook = await subscribe(gateway, { url: target.url, retry_count: 0 });
-    await post(bans(3));
+    await post(bans(3, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 3, ["dead"]);
     target.answerWith(() => ({ status: 200 }));
 
@@ -92,10 +84,10 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
   it("sends the events a disabled webhook never got once it is on again; a dry run only counts them", async () => {
     const target = await receiver();
     const webhook = await subscribe(gateway, { url: target.url });
-    await post(bans(1));
+    await post(bans(1, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 1, ["delivered"]);
     await setState(webhook.id, "disabled");
-    await post(bans(2, 1));
+    await post(bans(2, { ips: IPS, from: 1 }));
 
     const refused = await replay(webhook.id, { ...lastHour(), statuses: ["never"] });
     expect(refused.status).toBe(409);
@@ -115,7 +107,7 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
     await post(FIXTURES.map((name, n) => ({ ...rawFixture(name), id: `replay-${n}` })));
     await deliveriesIn(gateway, webhook.id, 5, ["delivered"]);
     const afterFixtures = new Date().toISOString();
-    await post(bans(2));
+    await post(bans(2, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 7, ["delivered"]);
 
     const count = (body: Record<string, unknown>) => replayed(webhook.id, { ...body, dry_run: true });
@@ -142,7 +134,7 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
       url: target.url,
       dedup: { key: "{{data.client_ip}}", window_s: 600 },
     });
-    await post(bans(2));
+    await post(bans(2, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 2, ["delivered"]);
     expect(await replayed(webhook.id)).toBe(2);
     await deliveriesIn(gateway, webhook.id, 4, ["delivered"]);
@@ -158,14 +150,14 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
     const other = await receiver();
     const webhook = await subscribe(gateway, { url: paused.url });
     await subscribe(gateway, { name: "other", url: other.url });
-    await post(bans(1));
+    await post(bans(1, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 1, ["delivered"]);
     await setState(webhook.id, "paused");
 
     expect(await replayed(webhook.id)).toBe(1);
     // The engine has claimed since the replay (the other webhook got a later event); the
     // paused webhook's delivery is still waiting, never tried.
-    await post(bans(1, 1));
+    await post(bans(1, { ips: IPS, from: 1 }));
     await other.waitFor(2);
     const waiting = (await deliveriesOf(gateway, webhook.id)).filter((d) => d.status === "pending");
     expect(waiting).toHaveLength(2);
@@ -178,7 +170,8 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
   });
 
   it("queues 2,500 events (more than one statement's chunk) once each", async () => {
-    for (let from = 0; from < 2500; from += 1000) await post(bans(Math.min(1000, 2500 - from), from));
+    for (let from = 0; from < 2500; from += 1000)
+      await post(bans(Math.min(1000, 2500 - from), { ips: IPS, from }));
     const target = await receiver();
     const webhook = await subscribe(gateway, { url: target.url, state: "paused" });
     expect(await replayed(webhook.id, { statuses: ["never"] })).toBe(2500);
@@ -190,7 +183,7 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
 
   it("a grouping webhook gets the replayed events as digests of their groups", async () => {
     const target = await receiver();
-    await post(bans(4));
+    await post(bans(4, { ips: IPS }));
     const webhook = await subscribe(gateway, {
       url: target.url,
       group: { by: ["data.client_ip"], wait_s: 0, interval_s: 60 },

@@ -1,19 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
 import { deliveriesIn, deliveriesOf, subscribe } from "../support/subscriptions";
-
-/** `count` auto_ban events, numbered in `data.n`, as one POST. */
-function bans(count: number, from = 0) {
-  return Array.from({ length: count }, (_, i) => ({
-    type: "auto_ban",
-    source: "website-defender",
-    severity: "high",
-    title: `ban ${from + i}`,
-    data: { n: from + i, client_ip: `203.0.113.${(from + i) % 250}` },
-  }));
-}
 
 const numberOf = (request: RecordedRequest) => JSON.parse(request.body).data.n as number;
 
@@ -94,7 +84,7 @@ describe.each(storeKinds())("flow control on %s", (kind) => {
     await post(bans(1));
     await throttling.waitFor(1);
     await gateway.api("PUT", `/api/v1/webhooks/${webhook.id}`, { max_in_flight: 8 });
-    await post(bans(30, 1));
+    await post(bans(30, { from: 1 }));
     await throttling.waitFor(32, 20_000);
     // The first request after the hold went alone; the ones after its success went together.
     expect(othersInFlight[1]).toBe(0);

@@ -1,5 +1,6 @@
 import { createSocket } from "node:dgram";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
@@ -7,17 +8,6 @@ import { startSplunkHecStandIn } from "../support/splunk-hec";
 import { deliveriesIn, subscribe } from "../support/subscriptions";
 
 const IPS = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
-
-/** `count` auto_ban events from website-defender, numbered in `data.n`, round-robin over `ips`. */
-function bans(count: number, ips = IPS, from = 0) {
-  return Array.from({ length: count }, (_, i) => ({
-    type: "auto_ban",
-    source: "website-defender",
-    severity: "high",
-    title: `ban ${from + i}`,
-    data: { n: from + i, client_ip: ips[(from + i) % ips.length] },
-  }));
-}
 
 interface JsonDigest {
   count?: number;
@@ -64,7 +54,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       group: { by: ["data.client_ip"], wait_s: 2, interval_s: 60 },
     });
     // In five posts, as a storm arrives: all join the digests their groups wait for.
-    for (let from = 0; from < 500; from += 100) await post(bans(100, IPS, from));
+    for (let from = 0; from < 500; from += 100) await post(bans(100, { ips: IPS, from }));
     const digests = await target.waitFor(3, 15_000);
     const byIp = new Map(
       digests.map((request) => [digestOf(request).group?.["data.client_ip"], digestOf(request)]),
@@ -91,13 +81,13 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       return { status: 200 };
     });
     await subscribe(gateway, { url: target.url, group: { by: ["type"], wait_s: 0, interval_s: 2 } });
-    await post(bans(1));
+    await post(bans(1, { ips: IPS }));
     const [single] = await target.waitFor(1);
     // One event in its window: the message a single event gets, no digest.
     expect(digestOf(single as RecordedRequest)).toMatchObject({ data: { n: 0 } });
     expect(digestOf(single as RecordedRequest)).not.toHaveProperty("count");
-    await post(bans(4, IPS, 1));
-    await post(bans(3, IPS, 5));
+    await post(bans(4, { ips: IPS, from: 1 }));
+    await post(bans(3, { ips: IPS, from: 5 }));
     const [, second] = await target.waitFor(2, 10_000);
     expect(numbersIn(second as RecordedRequest).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(1900);
@@ -109,7 +99,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       url: target.url,
       group: { by: ["type", "data.client_ip"], wait_s: 600 },
     });
-    await post(bans(30, IPS.slice(0, 2)));
+    await post(bans(30, { ips: IPS.slice(0, 2) }));
     const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
     expect(body.group).toEqual({
       by: ["type", "data.client_ip"],
@@ -136,7 +126,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
     let calls = 0;
     const target = await receiver(() => ({ status: ++calls === 1 ? 500 : 200 }));
     const webhook = await subscribe(gateway, { url: target.url, group: { by: [], wait_s: 1 } });
-    await post(bans(40));
+    await post(bans(40, { ips: IPS }));
     const [failed, retried] = await target.waitFor(2, 20_000);
     expect(digestOf(retried as RecordedRequest).count).toBe(40);
     expect(retried?.body).toBe(failed?.body);
@@ -152,7 +142,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       dedup: { key: "{{data.client_ip}}", window_s: 600 },
       group: { by: [], wait_s: 1 },
     });
-    await post(bans(30));
+    await post(bans(30, { ips: IPS }));
     const [digest] = await target.waitFor(1);
     expect(digestOf(digest as RecordedRequest)).toMatchObject({ count: 3, suppressed: 27 });
     const deliveries = await deliveriesIn(gateway, webhook.id, 30, ["delivered", "suppressed"]);
@@ -168,7 +158,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       auth: { type: "splunk", token: "grouped" },
       group: { by: ["data.client_ip"], wait_s: 1 },
     });
-    await post(bans(150));
+    await post(bans(150, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 150, ["delivered"]);
     const sent = hec.requests.flatMap((request) =>
       request.body.split("\n").map((line) => JSON.parse(line).event.data.n as number),
@@ -188,7 +178,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
         format: "json",
         group: { by: [], wait_s: 1 },
       });
-      await post(bans(5));
+      await post(bans(5, { ips: IPS }));
       await deliveriesIn(gateway, webhook.id, 5, ["delivered"]);
       expect(messages).toHaveLength(5);
       const numbers = messages.map((message) => JSON.parse(message.slice(message.indexOf("{"))).data.n);

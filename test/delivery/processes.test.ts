@@ -1,18 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { bans } from "../support/bans";
 import { startTestGateway, type TestGateway } from "../support/gateway";
 import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
 import { deliveriesIn, subscribe } from "../support/subscriptions";
 
-/** `count` auto_ban events numbered in data.n from `from`, over three client IPs. */
-function bans(count: number, from = 0) {
-  return Array.from({ length: count }, (_, i) => ({
-    type: "auto_ban",
-    source: "website-defender",
-    severity: "high",
-    title: `ban ${from + i}`,
-    data: { n: from + i, client_ip: `198.51.100.${(from + i) % 3}` },
-  }));
-}
+const IPS = ["198.51.100.0", "198.51.100.1", "198.51.100.2"];
 
 const numbersIn = (request: RecordedRequest): number[] => {
   const body = JSON.parse(request.body);
@@ -51,7 +43,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("two Herald processes on one Postg
     const target = await startReceiver();
     receivers.push(target);
     const webhook = await subscribe(first, { url: target.url, max_in_flight: 64 });
-    for (let from = 0; from < 1000; from += 200) await postToBoth(bans(200, from));
+    for (let from = 0; from < 1000; from += 200) await postToBoth(bans(200, { ips: IPS, from }));
     await deliveriesIn(first, webhook.id, 1000, ["delivered"]);
     const numbers = target.requests.flatMap(numbersIn).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 1000 }, (_, n) => n));
@@ -66,7 +58,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("two Herald processes on one Postg
     });
     receivers.push(target);
     await subscribe(first, { url: target.url, rate_limit: { per_second: 5, burst: 1 } });
-    await postToBoth(bans(16));
+    await postToBoth(bans(16, { ips: IPS }));
     await target.waitFor(16, 20_000);
     // 5 a second with a burst of 1: the 16th is free 3 s after the first, whichever process sends it.
     expect((arrivals.at(-1) as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(2900);
@@ -77,7 +69,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("two Herald processes on one Postg
     const target = await startReceiver();
     receivers.push(target);
     const webhook = await subscribe(first, { url: target.url, group: { by: ["data.client_ip"], wait_s: 2 } });
-    await postToBoth(bans(90));
+    await postToBoth(bans(90, { ips: IPS }));
     const digests = await target.waitFor(3, 15_000);
     expect(digests.map((digest) => numbersIn(digest).length)).toEqual([30, 30, 30]);
     await deliveriesIn(first, webhook.id, 90, ["delivered"]);
