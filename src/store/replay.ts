@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { HERALD_SOURCE } from "../events/catalog";
 import type { HeraldEvent } from "../events/event";
 import { isAtLeast, SEVERITIES, type Severity } from "../events/severity";
 import { readFlow } from "../webhooks/flow";
@@ -130,6 +131,9 @@ function matching(webhook: WebhookRow, filter: ReplayFilter): SQL {
     sql`e.created_at < ${filter.until.toISOString()}::timestamptz`,
     // A test event (POST /webhooks/{id}/test) was made for its one test delivery.
     sql`not exists (select 1 from ${deliveries} t where t.event_key = e.key and t.is_test)`,
+    // No loops, as at ingest: one of Herald's own events about this webhook never goes to it.
+    sql`not (e.source = ${HERALD_SOURCE} and starts_with(e.type, 'herald.')
+             and e.data->>'webhook_id' is not distinct from ${webhook.id})`,
   ];
   if (filter.types) conditions.push(typeMatchesAny(filter.types));
   if (!filter.ignoreSubscription) {
@@ -148,7 +152,7 @@ function matching(webhook: WebhookRow, filter: ReplayFilter): SQL {
   return sql.join(conditions, sql` and `);
 }
 
-/** Whether `e.type` matches one of `patterns`, as events/matching.ts typeMatchesPattern decides. */
+/** Whether `e.type` matches one of `patterns`, as events/type-pattern.ts decides. */
 function typeMatchesAny(patterns: string[]): SQL {
   return sql`exists (
     select 1 from json_array_elements_text(${JSON.stringify(patterns)}::json) as p(pattern)

@@ -62,6 +62,18 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
 
+  it("never replays to a webhook Herald's own events about it", async () => {
+    const target = await receiver();
+    target.answerWith(() => ({ status: 500 }));
+    const webhook = await subscribe(gateway, { url: target.url, retry_count: 0 });
+    await post(bans(2, { ips: IPS }));
+    await deliveriesIn(gateway, webhook.id, 2, ["dead"]);
+    // Herald stored herald.delivery.dead about the webhook, which the webhook ("*") never got.
+    const { body } = await gateway.api("GET", "/api/v1/events?type=herald.delivery.dead");
+    expect(body.data.length).toBeGreaterThan(0);
+    expect(await replayed(webhook.id, { statuses: ["never"], dry_run: true })).toBe(0);
+  });
+
   it("sends what a broken receiver let die once more each, after it is fixed", async () => {
     const target = await receiver();
     target.answerWith(() => ({ status: 500 }));

@@ -64,6 +64,8 @@ describe("Replay… on the console's deliveries page", () => {
       name: "Archive",
       url: receiver.url,
       format: "json",
+      // The bans only: Herald's own events about the broken Slack webhook are stored too.
+      event_types: ["auto_ban"],
     });
     archiveId = archive.body.id;
     expect((await gateway.api("PUT", `/api/v1/webhooks/${archiveId}`, { is_active: false })).status).toBe(

@@ -1,12 +1,26 @@
 import { useState } from "preact/hooks";
+import { typeMatchesPattern } from "../../../events/type-pattern";
 import type { Api } from "../api";
 import type { EventType, EventWithDeliveries, StoredEvent, Webhook } from "../types";
 import { useLoad } from "../ui/use-load";
 import { choiceOf, type EventPick, ownStart, recentOf } from "./event-picker";
 
-/** The first pick: the newest stored event, else the sample of the integration's first named type. */
+/** Whether the integration takes events of `type` (its event_types and their policy). */
+function takes(webhook: Webhook, type: string): boolean {
+  const listed = webhook.event_types.some((pattern) => typeMatchesPattern(type, pattern));
+  return webhook.events_policy === "exclude" ? !listed : listed;
+}
+
+/**
+ * The first pick: the newest stored event the integration takes (on its own, the newest that is
+ * not one of Herald's own herald.* events), else the sample of its first named type. Herald's
+ * events are stored with the others: an integration for WAF hits opens on a hit.
+ */
 function firstPick(recent: StoredEvent[], types: EventType[], webhook: Webhook | undefined): EventPick {
-  if (recent.length > 0) return "recent:0";
+  const newest = recent.findIndex((event) =>
+    webhook ? takes(webhook, event.type) : !event.type.startsWith("herald."),
+  );
+  if (newest >= 0) return `recent:${newest}`;
   const named = webhook?.event_types.find(
     (type) => !type.includes("*") && types.some((each) => each.type === type),
   );
