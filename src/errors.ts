@@ -49,3 +49,24 @@ export function describeError(error: unknown): string {
   if (cause?.message) return `${cause.code ? `${cause.code} ` : ""}${cause.message}`;
   return `${error.name}: ${error.message}`;
 }
+
+/** The database did not answer in time: what was asked may or may not have been done. */
+export class StoreTimeoutError extends Error {
+  override name = "StoreTimeoutError";
+}
+
+/** `work`, or a StoreTimeoutError once `ms` have passed without its answer (the work is not stopped). */
+export async function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StoreTimeoutError(`${what}: the database did not answer within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, StoreTimeoutError, ValidationError } from "../errors";
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: code, message, ...extra };
@@ -69,6 +69,18 @@ export function handleError(
       errorBody("unavailable", "the database is unreachable; nothing was stored: try again shortly", {
         retry_after: UNAVAILABLE_RETRY_AFTER_S,
       }),
+      503,
+      { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_S) },
+    );
+  }
+  if (error instanceof StoreTimeoutError) {
+    log("the database did not answer in time: answered 503", error);
+    return c.json(
+      errorBody(
+        "unavailable",
+        `${error.message}; it may or may not have been done: send it again (an event Herald already has is acknowledged, not sent twice)`,
+        { retry_after: UNAVAILABLE_RETRY_AFTER_S },
+      ),
       503,
       { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_S) },
     );

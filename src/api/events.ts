@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
-import { ValidationError } from "../errors";
+import { ValidationError, withinTime } from "../errors";
 import { acceptEvent, incomingEventSchema, MAX_EVENTS_PER_POST, parseIncomingBatch } from "../events/event";
 import { ingestEvents } from "../store/ingest";
 import { CURSOR_PARAMETER, cursorQuery, encodeCursor, pagedListSchema } from "./cursor";
@@ -23,6 +23,9 @@ export const eventSchema = incomingEventSchema.out.meta({
   description:
     "A security event. Field names follow CloudEvents (a structured-mode CloudEvent fits); `severity` and `title` are Herald's. `id` is the idempotency key, with `source`.",
 });
+
+/** How long ingest waits for the database before answering 503. */
+const INGEST_TIMEOUT_MS = 10_000;
 
 const ingestBodySchema = z.union([eventSchema, z.array(eventSchema).min(1).max(MAX_EVENTS_PER_POST)]);
 
@@ -54,7 +57,7 @@ export function eventRoutes(deps: ApiDeps) {
         "Stored, each event with the deliveries queued for it, in the order posted",
         ingestAnswerSchema,
       ),
-      ...errors(400, 413, 415, 422),
+      ...errors(400, 413, 415, 422, 503),
     },
   });
 
@@ -80,7 +83,13 @@ export function eventRoutes(deps: ApiDeps) {
     }
     const receivedAt = deps.now();
     const accepted = incoming.map((event) => acceptEvent(event, receivedAt, () => crypto.randomUUID()));
-    const results = await ingestEvents(deps.db, accepted);
+    // A connection the database dropped mid-transaction can leave the driver's promise unsettled:
+    // the producer gets a 503 in time rather than a request that hangs.
+    const results = await withinTime(
+      ingestEvents(deps.db, accepted),
+      INGEST_TIMEOUT_MS,
+      "storing the events",
+    );
     deps.metrics.ingest.ingested(accepted.filter((_, index) => results[index]?.duplicate === false));
     if (results.some((result) => result.deliveriesQueued > 0)) deps.engine.wake();
     const answer: z.infer<typeof ingestAnswerSchema> = {

@@ -46,7 +46,7 @@ describe("hostile templates and events", { timeout: 120_000 }, () => {
       viewerKey,
     );
     expect(status).toBe(422);
-    expect(body.issues[0]).toMatchObject({ path: "template", line: 1 });
+    expect(body.issues[0]).toMatchObject({ path: "webhook.template", line: 1 });
     expect(body.issues[0].message).toMatch(/nest 33 deep here; at most 32/);
   });
 
@@ -58,7 +58,7 @@ describe("hostile templates and events", { timeout: 120_000 }, () => {
       viewerKey,
     );
     expect(status).toBe(422);
-    expect(body.issues[0]).toMatchObject({ path: "template" });
+    expect(body.issues[0]).toMatchObject({ path: "webhook.template" });
     expect(body.issues[0].message).toMatch(/took longer than 250 ms/);
   });
 

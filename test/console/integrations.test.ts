@@ -132,7 +132,7 @@ describe("integrations in the console", () => {
   it("Disable and Enable switch the integration off and on", async () => {
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("button", { name: "Enable" }).waitFor();
-    expect(await page.getByText("Disabled").count()).toBe(1);
+    expect(await page.locator(".badge", { hasText: "Disabled" }).count()).toBe(1);
     expect((await stored()).is_active).toBe(false);
     await page.getByRole("button", { name: "Enable" }).click();
     await page.getByRole("button", { name: "Disable" }).waitFor();

@@ -8,7 +8,7 @@ export const errorAnswerSchema = z
   .strictObject({
     error: z.string().meta({
       description:
-        "bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, validation_failed, too_many_requests or internal_error",
+        "bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, validation_failed, too_many_requests, unavailable or internal_error",
     }),
     message: z.string(),
     issues: z
@@ -26,7 +26,7 @@ export const errorAnswerSchema = z
       .number()
       .int()
       .optional()
-      .meta({ description: "429 only: seconds to wait, as the Retry-After header says" }),
+      .meta({ description: "429 and 503: seconds to wait, as the Retry-After header says" }),
   })
   .meta({ id: "Error" });
 
@@ -42,6 +42,10 @@ const ERROR_ANSWERS = {
   429: [
     "TooManyRequests",
     "Too many failed authentications from this client address: `Retry-After` says when to try again, with any key.",
+  ],
+  503: [
+    "Unavailable",
+    "The database is unreachable, or did not answer in time: try again after `Retry-After` (an event Herald already has is acknowledged, not sent twice).",
   ],
 } as const;
 type ErrorStatus = keyof typeof ERROR_ANSWERS;

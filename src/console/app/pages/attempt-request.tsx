@@ -1,4 +1,5 @@
 import type { Attempt, SentRequest } from "../types";
+import { ScrollingText } from "../ui/scrolling-text";
 
 /** One attempt's request: its headers as a table, its body as text (never markup). */
 function RequestDetails({ attempt, request }: { attempt: number; request: SentRequest }) {
@@ -33,7 +34,7 @@ function RequestDetails({ attempt, request }: { attempt: number; request: SentRe
       )}
       <figure>
         <figcaption>Body of attempt {attempt}</figcaption>
-        <pre>{request.body}</pre>
+        <ScrollingText>{request.body}</ScrollingText>
       </figure>
     </>
   );

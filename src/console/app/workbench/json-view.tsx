@@ -1,3 +1,5 @@
+import { ScrollingText } from "../ui/scrolling-text";
+
 /** `text` pretty-printed when it is JSON, or why it is not. */
 function pretty(text: string): { text: string; problem?: string } {
   try {
@@ -17,10 +19,7 @@ export function JsonBody({ body, contentType }: { body: string; contentType: str
   return (
     <>
       {problem && <p class="error">The receiver would refuse this body: it is not valid JSON ({problem}).</p>}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long body scrolls, and a scrolling region must be reachable from the keyboard (axe: scrollable-region-focusable) */}
-      <pre class="json" tabIndex={0}>
-        {shown.map((each) => each.text).join("\n")}
-      </pre>
+      <ScrollingText className="json">{shown.map((each) => each.text).join("\n")}</ScrollingText>
     </>
   );
 }
