@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isObject } from "../formats/format";
 import type { WebhookRow } from "../store/webhooks";
+import { FLOW_FIELD_NAMES } from "../webhooks/flow";
 import { rowToInput, webhookInputSchema } from "../webhooks/schema";
 import { envName, escapeReferences } from "./env-refs";
 import { isSecretField } from "./secret-fields";
@@ -33,14 +34,7 @@ const FIELD_ORDER = [
   "timeout_ms",
   "connect_timeout_ms",
   "retry_count",
-  "max_in_flight",
-  "rate_limit",
-  "ordering",
-  "discard_after_s",
-  "lossy",
-  "max_queue",
-  "dedup",
-  "group",
+  ...FLOW_FIELD_NAMES,
   "state",
 ];
 

@@ -10,7 +10,7 @@ import { type AttemptDeps, attemptDelivery } from "./attempt";
 import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
 import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent, retryTogether } from "./decide";
 import { createRecorder } from "./recorder";
-import { eventsPerRequestTable } from "./render";
+import { digestSenders, eventsPerRequestTable } from "./render";
 import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 
@@ -94,6 +94,7 @@ export function createDeliveryEngine(
   /** Requests being sent in all (a batch or a digest is one): what the process's concurrency counts. */
   let requestCount = 0;
   const perRequest = eventsPerRequestTable();
+  const digests = digestSenders();
   const workArrived = createSignal();
   const slotFreed = createSignal();
   let running: Promise<void> | undefined;
@@ -192,6 +193,7 @@ export function createDeliveryEngine(
           workerId: settings.workerId,
           requestsInFlight,
           eventsPerRequest: perRequest,
+          digestSenders: digests,
         });
         if (jobs.length > 0) metrics.claimed(jobs.length, (performance.now() - started) / 1000);
         lastClaimAt = deps.now();

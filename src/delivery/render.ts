@@ -31,9 +31,17 @@ export function sendsDigests(webhook: Pick<WebhookRow, "format" | "flow" | "dest
 }
 
 /** The destination kinds that can carry a digest: those that take more than one event per message. */
-export const DIGEST_DESTINATION_KINDS = DESTINATIONS.filter(
+const DIGEST_DESTINATION_KINDS = DESTINATIONS.filter(
   (destination) => destination.maxEventsPerRequest !== 1,
 ).map((destination) => destination.kind);
+
+/** The formats and destination kinds that send digests, as sendsDigests decides it: what the claim is told. */
+export function digestSenders(): { formats: string[]; kinds: string[] } {
+  return {
+    formats: FORMATS.filter((format) => format.digest).map((format) => format.name),
+    kinds: DIGEST_DESTINATION_KINDS,
+  };
+}
 
 /** How many events one request to this webhook may carry: its format's batch, capped by its destination. */
 export function eventsPerRequest(webhook: Pick<WebhookRow, "format" | "destination">): number {

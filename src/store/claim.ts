@@ -1,8 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
-import { DIGEST_DESTINATION_KINDS } from "../delivery/render";
 import type { HeraldEvent } from "../events/event";
 import type { Severity } from "../events/severity";
-import { FORMATS } from "../formats/registry";
 import { DEFAULT_MAX_IN_FLIGHT } from "../webhooks/flow";
 import { type Db, queryRows } from "./db";
 import type { DeliveryJob } from "./queue";
@@ -19,6 +17,8 @@ export interface ClaimLimits {
   requestsInFlight: ReadonlyMap<string, number>;
   /** Events one request carries, by "<format> <destination kind>" (absent: one). */
   eventsPerRequest: Readonly<Record<string, number>>;
+  /** The formats and destination kinds that together send a grouping webhook's digests (delivery/render.ts). */
+  digestSenders: { formats: readonly string[]; kinds: readonly string[] };
 }
 
 /**
@@ -39,9 +39,8 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
   const inFlight = JSON.stringify(Object.fromEntries(limits.requestsInFlight));
   const perRequest = JSON.stringify(limits.eventsPerRequest);
   const queued = sql.raw("status in ('pending', 'retrying')");
-  // Which webhooks send digests, as sendsDigests (delivery/render.ts) decides it.
-  const digestFormats = `{${FORMATS.filter((format) => format.digest).map((format) => format.name)}}`;
-  const digestKinds = `{${DIGEST_DESTINATION_KINDS}}`;
+  const digestFormats = `{${limits.digestSenders.formats}}`;
+  const digestKinds = `{${limits.digestSenders.kinds}}`;
   const claimed = await queryRows<ClaimedRow>(
     db,
     sql`

@@ -91,6 +91,8 @@ export const flowFields = {
 };
 
 export const flowSchema = z.strictObject(flowFields);
+/** The flow fields' wire names, in their order. */
+export const FLOW_FIELD_NAMES = Object.keys(flowFields) as (keyof typeof flowFields)[];
 export type WebhookFlowSettings = z.output<typeof flowSchema>;
 
 /** The stored flow settings, completed with today's defaults (rows from before have `{}`). */

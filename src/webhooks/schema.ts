@@ -4,7 +4,7 @@ import { severitySchema } from "../events/severity";
 import { findFormat } from "../formats/registry";
 import type { WebhookRow } from "../store/webhooks";
 import { destinationInputSchema, resolveDestination } from "./destination-input";
-import { flowFields, readFlow, stateOf, WEBHOOK_STATES, type WebhookState } from "./flow";
+import { FLOW_FIELD_NAMES, flowFields, readFlow, stateOf, WEBHOOK_STATES, type WebhookState } from "./flow";
 import { headersSchema, mayOverrideHeader } from "./headers";
 
 const urlSchema = z
@@ -155,16 +155,8 @@ export function inputToRow(input: WebhookInput) {
     retryCount: input.retry_count,
     isActive: input.state !== "disabled",
     paused: input.state === "paused",
-    flow: {
-      max_in_flight: input.max_in_flight,
-      rate_limit: input.rate_limit,
-      ordering: input.ordering,
-      discard_after_s: input.discard_after_s,
-      lossy: input.lossy,
-      max_queue: input.max_queue,
-      dedup: input.dedup,
-      group: input.group,
-    },
+    // Every flow field, as flow.ts declares them: one stored with the others in `webhooks.flow`.
+    flow: Object.fromEntries(FLOW_FIELD_NAMES.map((name) => [name, input[name]])),
   };
 }
 

@@ -3,8 +3,8 @@ import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { rawFixture } from "../support/fixtures";
 import { startTestGateway, type TestGateway } from "../support/gateway";
-import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
-import { deliveriesIn, deliveriesOf, subscribe } from "../support/subscriptions";
+import type { RecordedRequest } from "../support/receiver";
+import { deliveriesIn, deliveriesOf, postEvents, receiverPool, subscribe } from "../support/subscriptions";
 
 const IPS = ["198.51.100.0", "198.51.100.1"];
 
@@ -29,18 +29,9 @@ const lastHour = () => ({
 
 describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind) => {
   let gateway: TestGateway;
-  const receivers: Receiver[] = [];
-
-  async function receiver() {
-    const started = await startReceiver();
-    receivers.push(started);
-    return started;
-  }
-
-  async function post(events: unknown[]) {
-    const { status, body } = await gateway.api("POST", "/api/v1/events", events);
-    expect(status, JSON.stringify(body)).toBe(202);
-  }
+  const receivers = receiverPool();
+  const receiver = receivers.start;
+  const post = (events: unknown[]) => postEvents(gateway, events);
 
   const replay = (webhookId: string, body: Record<string, unknown>, key?: string) =>
     gateway.api("POST", `/api/v1/webhooks/${webhookId}/replay`, body, key);
@@ -59,7 +50,7 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
   });
   afterEach(async () => {
     await gateway.close();
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it("never replays to a webhook Herald's own events about it", async () => {

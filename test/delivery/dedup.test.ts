@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storeKinds } from "../support/databases";
 import { startTestGateway, type TestGateway } from "../support/gateway";
-import { type Receiver, startReceiver } from "../support/receiver";
-import { deliveriesIn, subscribe } from "../support/subscriptions";
+import { deliveriesIn, postEvents, receiverPool, subscribe } from "../support/subscriptions";
 
 /** auto_ban events from `ips`, in that order, numbered in `data.n`. */
 function bans(ips: string[], from = 0) {
@@ -19,25 +18,16 @@ const dedup = { key: "{{type}}:{{data.client_ip}}", window_s: 600 };
 
 describe.each(storeKinds())("dedup on %s", (kind) => {
   let gateway: TestGateway;
-  const receivers: Receiver[] = [];
-
-  async function receiver() {
-    const started = await startReceiver();
-    receivers.push(started);
-    return started;
-  }
-
-  async function post(events: unknown[]) {
-    const { status, body } = await gateway.api("POST", "/api/v1/events", events);
-    expect(status, JSON.stringify(body)).toBe(202);
-  }
+  const receivers = receiverPool();
+  const receiver = receivers.start;
+  const post = (events: unknown[]) => postEvents(gateway, events);
 
   beforeEach(async () => {
     gateway = await startTestGateway(kind);
   });
   afterEach(async () => {
     await gateway.close();
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it("sends the first event of each key and records the repeats as suppressed, naming the key and the earlier delivery", async () => {

@@ -2,32 +2,23 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
-import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
-import { deliveriesIn, deliveriesOf, subscribe } from "../support/subscriptions";
+import type { RecordedRequest } from "../support/receiver";
+import { deliveriesIn, deliveriesOf, postEvents, receiverPool, subscribe } from "../support/subscriptions";
 
 const numberOf = (request: RecordedRequest) => JSON.parse(request.body).data.n as number;
 
 describe.each(storeKinds())("flow control on %s", (kind) => {
   let gateway: TestGateway;
-  const receivers: Receiver[] = [];
-
-  async function receiver(answer?: Parameters<typeof startReceiver>[0]) {
-    const started = await startReceiver(answer);
-    receivers.push(started);
-    return started;
-  }
-
-  async function post(events: unknown[]) {
-    const { status, body } = await gateway.api("POST", "/api/v1/events", events);
-    expect(status, JSON.stringify(body)).toBe(202);
-  }
+  const receivers = receiverPool();
+  const receiver = receivers.start;
+  const post = (events: unknown[]) => postEvents(gateway, events);
 
   beforeEach(async () => {
     gateway = await startTestGateway(kind, { HERALD_DELIVERY_CONCURRENCY: "32" });
   });
   afterEach(async () => {
     await gateway.close();
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it("a receiver that hangs holds only its webhook's max_in_flight; another webhook is delivered meanwhile", async () => {

@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bans } from "../support/bans";
 import { storeKinds } from "../support/databases";
 import { startTestGateway, type TestGateway } from "../support/gateway";
-import { type Receiver, type RecordedRequest, startReceiver } from "../support/receiver";
+import type { RecordedRequest } from "../support/receiver";
 import { startSplunkHecStandIn } from "../support/splunk-hec";
-import { deliveriesIn, subscribe } from "../support/subscriptions";
+import { deliveriesIn, postEvents, receiverPool, subscribe } from "../support/subscriptions";
 
 const IPS = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
 
@@ -26,25 +26,16 @@ const numbersIn = (request: RecordedRequest) => {
 
 describe.each(storeKinds())("grouping into digests on %s", (kind) => {
   let gateway: TestGateway;
-  const receivers: Receiver[] = [];
-
-  async function receiver(answer?: Parameters<typeof startReceiver>[0]) {
-    const started = await startReceiver(answer);
-    receivers.push(started);
-    return started;
-  }
-
-  async function post(events: unknown[]) {
-    const { status, body } = await gateway.api("POST", "/api/v1/events", events);
-    expect(status, JSON.stringify(body)).toBe(202);
-  }
+  const receivers = receiverPool();
+  const receiver = receivers.start;
+  const post = (events: unknown[]) => postEvents(gateway, events);
 
   beforeEach(async () => {
     gateway = await startTestGateway(kind);
   });
   afterEach(async () => {
     await gateway.close();
-    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it("500 events of 3 client IPs become 3 digests, each with its group's count", async () => {
@@ -151,7 +142,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
 
   it("a SIEM format never merges a group's events: Splunk HEC gets each as its own event, in batches", async () => {
     const hec = await startSplunkHecStandIn({ tokens: { grouped: {} } });
-    receivers.push(hec);
+    receivers.add(hec);
     const webhook = await subscribe(gateway, {
       url: `${hec.origin}/services/collector/event`,
       format: "splunk_hec",

@@ -31,7 +31,14 @@ const engineSettings = {
 
 /** A claim by a process with nothing in flight. */
 function limits(limit: number, leaseMs: number, workerId = WORKER) {
-  return { limit, leaseMs, workerId, requestsInFlight: new Map(), eventsPerRequest: {} };
+  return {
+    limit,
+    leaseMs,
+    workerId,
+    requestsInFlight: new Map(),
+    eventsPerRequest: {},
+    digestSenders: { formats: [], kinds: [] },
+  };
 }
 
 describe.each(storeKinds())("the delivery queue on %s", (kind) => {

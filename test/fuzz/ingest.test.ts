@@ -27,15 +27,10 @@ const viaJson = (value: unknown) => JSON.parse(JSON.stringify(value));
 
 describe("fuzzing POST /events and the event history", () => {
   let fuzz: FuzzGateway;
-  const keys: Record<string, string> = {};
   const storedIds: string[] = [];
 
   beforeAll(async () => {
     fuzz = await startFuzzGateway();
-    for (const role of ["viewer", "ingest"]) {
-      const { body } = await fuzz.gateway.api("POST", "/api/v1/keys", { role, name: `fuzz ${role}` });
-      keys[role] = body.key;
-    }
   });
   afterAll(() => fuzz?.close());
 
@@ -119,7 +114,7 @@ describe("fuzzing POST /events and the event history", () => {
     );
     const requests = withAuthorization(
       fc.oneof({ weight: 4, arbitrary: ingest }, { weight: 1, arbitrary: reads }),
-      () => keys,
+      () => fuzz.keys,
     );
 
     const counts = await runFuzz(fuzz, "ingest", 0.3, requests, expectRoundTrip);
@@ -140,8 +135,10 @@ describe("fuzzing POST /events and the event history", () => {
         body: event,
         kind: "valid",
       });
-    expect((await post(keys.ingest as string)).status).toBe(202);
-    expect((await fuzz.send({ ...get("/api/v1/events"), headers: [bearer(keys.ingest)] })).status).toBe(403);
+    expect((await post(fuzz.keys.ingest as string)).status).toBe(202);
+    expect((await fuzz.send({ ...get("/api/v1/events"), headers: [bearer(fuzz.keys.ingest)] })).status).toBe(
+      403,
+    );
     expect((await post("hk_wrong")).status).toBe(401);
   });
 

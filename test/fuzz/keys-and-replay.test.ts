@@ -13,16 +13,11 @@ import { runFuzz } from "./support/run-fuzz";
 
 describe("fuzzing API keys, replay and the deliveries", () => {
   let fuzz: FuzzGateway;
-  const keys: Record<string, string> = {};
   const keyIds: string[] = [];
   const webhookIds: string[] = [];
 
   beforeAll(async () => {
     fuzz = await startFuzzGateway();
-    for (const role of ["viewer", "ingest"]) {
-      const { body } = await fuzz.gateway.api("POST", "/api/v1/keys", { role, name: `fuzz ${role}` });
-      keys[role] = body.key;
-    }
     // Two webhooks to the test receiver (one paused) and the fixtures stored, for replay to find.
     for (const state of ["active", "paused"]) {
       const { body } = await fuzz.gateway.api("POST", "/api/v1/webhooks", {
@@ -97,7 +92,7 @@ describe("fuzzing API keys, replay and the deliveries", () => {
         },
         { weight: 1, arbitrary: idSegment(() => []).map((id) => get(`/api/v1/deliveries/${id}`)) },
       ),
-      () => keys,
+      () => fuzz.keys,
     );
 
     const counts = await runFuzz(fuzz, "keys, replay and deliveries", 0.15, requests, rememberCreated);
@@ -107,6 +102,6 @@ describe("fuzzing API keys, replay and the deliveries", () => {
     expect((await fuzz.send(get("/readyz"))).status).toBe(200);
     expect(fuzz.errorLines.filter((line) => line.includes("unexpected error"))).toEqual([]);
     // The fuzz's own keys were never revoked: they still work.
-    expect((await fuzz.gateway.api("GET", "/api/v1/whoami", undefined, keys.viewer)).status).toBe(200);
+    expect((await fuzz.gateway.api("GET", "/api/v1/whoami", undefined, fuzz.keys.viewer)).status).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { eventually, type TestGateway } from "./gateway";
+import { type AnswerFunction, type Receiver, startReceiver } from "./receiver";
 
 /** Creates a webhook through the API (name "h" unless given), failing the test on anything but 201. */
 export async function subscribe(gateway: TestGateway, fields: Record<string, unknown>) {
@@ -26,4 +27,24 @@ export function deliveriesIn(
     const settled = deliveries.filter((delivery) => statuses.includes(delivery.status));
     return settled.length >= count ? deliveries : undefined;
   });
+}
+
+/** Posts events (one or a list) through the API, failing the test on anything but 202. */
+export async function postEvents(gateway: TestGateway, events: unknown): Promise<void> {
+  const { status, body } = await gateway.api("POST", "/api/v1/events", events);
+  expect(status, JSON.stringify(body)).toBe(202);
+}
+
+/** The receivers a test starts (`start`) or adds (a stand-in), closed together after it (`closeAll`). */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  const add = <R extends Receiver>(receiver: R): R => {
+    started.push(receiver);
+    return receiver;
+  };
+  return {
+    add,
+    start: async (answer?: AnswerFunction): Promise<Receiver> => add(await startReceiver(answer)),
+    closeAll: () => Promise.all(started.splice(0).map((receiver) => receiver.close())),
+  };
 }

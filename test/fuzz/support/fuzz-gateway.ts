@@ -30,6 +30,8 @@ export interface FuzzGateway {
   document: OpenApiDocument;
   /** The log lines the gateway wrote at error level. */
   errorLines: string[];
+  /** A viewer key and an ingest key, made for the suite (the admin's is the bootstrap token). */
+  keys: { viewer: string; ingest: string };
   send(request: FuzzRequest): Promise<FuzzAnswer>;
   close(): Promise<void>;
 }
@@ -62,11 +64,14 @@ export async function startFuzzGateway(): Promise<FuzzGateway> {
       return sendRaw(gateway.url, request, false);
     });
   const document = JSON.parse((await send(get("/api/v1/openapi.json"))).text) as OpenApiDocument;
+  const key = async (role: string) =>
+    (await gateway.api("POST", "/api/v1/keys", { role, name: `fuzz ${role}` })).body.key as string;
   return {
     gateway,
     receiver,
     document,
     errorLines: logLines,
+    keys: { viewer: await key("viewer"), ingest: await key("ingest") },
     send,
     async close() {
       agent.destroy();
