@@ -92,7 +92,8 @@ describe("Replay… on the console's deliveries page", () => {
   it("counts the dead events with a dry run, and the form passes axe", async () => {
     await page.getByRole("button", { name: "Replay…" }).click();
     // The keyboard starts at the form's heading.
-    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Replay to SOC Slack");
+    // The focus moves once the form has rendered: waited for, not read at once.
+    await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("Replay to SOC Slack");
     // The last 24 hours by default.
     const since = Date.parse(await form().getByLabel("Since").inputValue());
     const until = Date.parse(await form().getByLabel("Until").inputValue());
@@ -156,7 +157,7 @@ describe("Replay… on the console's deliveries page", () => {
     expect(await until.getAttribute("aria-describedby")).toContain("replay-until-error");
     expect(await form().locator("#replay-until-error").textContent()).toBe("must be after since");
     await form().getByRole("button", { name: "Close" }).click();
-    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Replay…");
+    await expect.poll(() => page.evaluate("document.activeElement?.textContent")).toBe("Replay…");
   });
 
   it("says a disabled integration must be enabled first, with a link to it", async () => {
