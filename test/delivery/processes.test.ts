@@ -60,8 +60,10 @@ describe.runIf(process.env.TEST_DATABASE_URL)("two Herald processes on one Postg
     await subscribe(first, { url: target.url, rate_limit: { per_second: 5, burst: 1 } });
     await postToBoth(bans(16, { ips: IPS }));
     await target.waitFor(16, 20_000);
-    // 5 a second with a burst of 1: the 16th is free 3 s after the first, whichever process sends it.
-    expect((arrivals.at(-1) as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(2900);
+    // 5 a second with a burst of 1: the 16th is free 3 s after the first, whichever process sends it;
+    // a limit each process held alone would let all 16 through in 1.4 s. Arrival times carry the
+    // network's jitter too (a first request opens its connection), so the bound leaves room.
+    expect((arrivals.at(-1) as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(2500);
   });
 
   it("agree on a group's digest: one message per group, whichever process took each event", async () => {
