@@ -13,6 +13,8 @@ export type Store = "pglite" | "postgres";
 const TOKEN = "bench-admin-token-0123456789";
 
 export interface Herald {
+  /** Its PostgreSQL database, when it runs on one. */
+  databaseUrl?: string;
   /** A call to Herald's API as its admin. */
   call(method: string, path: string, body?: unknown): Promise<Response>;
   /** Creates a webhook and answers its id. */
@@ -31,18 +33,25 @@ async function freshPostgresDatabase(serverUrl: string): Promise<string> {
   return url.toString();
 }
 
-/** Herald in its own process, on PGlite in a new data directory or on a new PostgreSQL database. */
-export async function startHerald(store: Store, serverUrl?: string): Promise<Herald> {
+/**
+ * Herald in its own process, on PGlite in a new data directory or on a new PostgreSQL database;
+ * `env` adds to its settings.
+ */
+export async function startHerald(
+  store: Store,
+  serverUrl?: string,
+  env: Record<string, string> = {},
+): Promise<Herald> {
   const dataDir = mkdtempSync(join(tmpdir(), "herald-bench-"));
   const port = 18_000 + Math.floor(Math.random() * 1000);
+  const databaseUrl = store === "postgres" && serverUrl ? await freshPostgresDatabase(serverUrl) : undefined;
   const child = startProcess("src/main.ts", ["serve"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     HERALD_ADMIN_TOKEN: TOKEN,
     HERALD_DATA_DIR: dataDir,
-    ...(store === "postgres" && serverUrl
-      ? { DATABASE_URL: await freshPostgresDatabase(serverUrl), HERALD_DB_POOL_SIZE: "8" }
-      : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl, HERALD_DB_POOL_SIZE: "8" } : {}),
+    ...env,
   });
   const stop = async () => {
     await stopProcess(child);
@@ -62,6 +71,7 @@ export async function startHerald(store: Store, serverUrl?: string): Promise<Her
     throw error;
   }
   return {
+    databaseUrl,
     call,
     async createWebhook(settings) {
       const response = await call("POST", "/api/v1/webhooks", settings);

@@ -16,6 +16,7 @@ import { createGatewayMetrics } from "./metrics";
 import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
+import { createPartitionsAhead } from "./store/partitions";
 import { startRetention } from "./store/retention";
 import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
@@ -52,6 +53,8 @@ export async function startGateway(
   });
   try {
     await store.migrate();
+    // Today's partitions before the first event; maintenance (startRetention) keeps days ahead.
+    await createPartitionsAhead(store.db);
   } catch (error) {
     await store.close().catch(() => {});
     throw error;

@@ -133,11 +133,11 @@ export async function recordAttempts(
       from v where d.id = v.id and d.attempt = v.attempt
       returning d.id, d.status, d.is_test
     ), history as (
-      insert into ${deliveryAttempts} (delivery_id, attempt, status_code, success, error, duration_ms, response_excerpt,
-        request_headers, request_body)
-      select v.id, v.attempt, v.status_code, v.success, v.error, v.duration_ms, v.response_excerpt,
-        v.request_headers, v.request_body
-      from v where exists (select 1 from ${deliveries} d where d.id = v.id)
+      insert into ${deliveryAttempts} (delivery_id, delivery_created_at, webhook_id, attempt, status_code, success,
+        error, duration_ms, response_excerpt, request_headers, request_body)
+      select v.id, d.created_at, d.webhook_id, v.attempt, v.status_code, v.success, v.error, v.duration_ms,
+        v.response_excerpt, v.request_headers, v.request_body
+      from v join ${deliveries} d on d.id = v.id
     ), held as (
       -- Retries that succeeded where the attempt before failed: when, per webhook.
       select v.webhook_id, min(last.created_at) as failed_at
@@ -220,10 +220,10 @@ export async function handBackClaims(db: Db, which: SQL, reason: string): Promis
         set claimed_by = null, next_attempt_at = d.created_at, updated_at = now(), error = ${reason},
             uncounted_attempts = d.uncounted_attempts + 1
         where d.claimed_by is not null and d.status in ('pending', 'retrying') and ${which}
-        returning d.id, d.attempt
+        returning d.id, d.created_at, d.webhook_id, d.attempt
       ), history as (
-        insert into ${deliveryAttempts} (delivery_id, attempt, success, error, duration_ms)
-        select id, attempt, false, ${reason}, 0 from handed
+        insert into ${deliveryAttempts} (delivery_id, delivery_created_at, webhook_id, attempt, success, error, duration_ms)
+        select id, created_at, webhook_id, attempt, false, ${reason}, 0 from handed
       )
       select count(*)::int as count from handed`,
   );

@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
-import { deliveries, events } from "./schema";
+import { createPartitionsAhead, dropFinishedDays } from "./partitions";
+import { deliveries, deliveryAttempts, events } from "./schema";
 
 /** Rows one statement deletes at most: each batch is short, so delivery and ingest go on between. */
 const BATCH = 2000;
@@ -10,29 +11,47 @@ const BATCH = 2000;
 export interface Pruned {
   deliveries: number;
   events: number;
+  /** Days whose partitions were dropped whole (store/partitions.ts). */
+  days: string[];
 }
 
 /**
  * Deletes what is older than `days` and finished: deliveries that ended (delivered, dead,
  * discarded, suppressed) with their attempts, then events none of whose deliveries is still
- * queued or younger than that (an event a delivery still needs is kept, however old). In batches
- * of BATCH rows by arrival time (the indexes the history lists use), `pause` between batches.
+ * queued or younger than that (an event a delivery still needs is kept, however old). A day
+ * whose deliveries all ended goes by dropping its partitions; the rest (a day still holding a
+ * queued delivery, the default partition) in batches of BATCH rows by arrival time (the indexes
+ * the history lists use), `pause` between batches.
  */
 export async function pruneFinished(
   db: Db,
   days: number,
   pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
 ): Promise<Pruned> {
-  const cutoff = sql`now() - ${days} * interval '1 day'`;
-  const pruned: Pruned = { deliveries: 0, events: 0 };
+  const [row] = await queryRows<{ cutoff: string }>(
+    db,
+    sql`select (now() - ${days} * interval '1 day')::text as cutoff`,
+  );
+  const cutoffAt = new Date(row?.cutoff ?? Date.now());
+  const cutoff = sql`${cutoffAt.toISOString()}::timestamptz`;
+  const dropped = await dropFinishedDays(db, cutoffAt);
+  const pruned: Pruned = { deliveries: dropped.deliveries, events: 0, days: dropped.days };
   for (;;) {
+    // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
     const count = await deleted(
       db,
-      sql`delete from ${deliveries} where id in (
-            select id from ${deliveries}
-            where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
-              and updated_at < ${cutoff}
-            order by created_at limit ${BATCH})`,
+      sql`with gone as (
+            delete from ${deliveries} where (id, created_at) in (
+              select id, created_at from ${deliveries}
+              where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
+                and updated_at < ${cutoff}
+              order by created_at limit ${BATCH})
+            returning id, created_at
+          ), attempts as (
+            delete from ${deliveryAttempts} a using gone
+            where a.delivery_id = gone.id and a.delivery_created_at = gone.created_at
+          )
+          select count(*)::int as count from gone`,
     );
     pruned.deliveries += count;
     if (count < BATCH) break;
@@ -41,11 +60,15 @@ export async function pruneFinished(
   for (;;) {
     const count = await deleted(
       db,
-      sql`delete from ${events} where key in (
-            select e.key from ${events} e
-            where e.created_at < ${cutoff}
-              and not exists (select 1 from ${deliveries} d where d.event_key = e.key)
-            order by e.created_at limit ${BATCH})`,
+      sql`with gone as (
+            delete from ${events} where key in (
+              select e.key from ${events} e
+              where e.created_at < ${cutoff}
+                and not exists (select 1 from ${deliveries} d where d.event_key = e.key)
+              order by e.created_at limit ${BATCH})
+            returning 1
+          )
+          select count(*)::int as count from gone`,
     );
     pruned.events += count;
     if (count < BATCH) break;
@@ -54,25 +77,25 @@ export async function pruneFinished(
   return pruned;
 }
 
-async function deleted(db: Db, statement: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await queryRows<{ count: number }>(
-    db,
-    sql`with gone as (${statement} returning 1) select count(*)::int as count from gone`,
-  );
+async function deleted(db: Db, counting: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(db, counting);
   return row?.count ?? 0;
 }
 
 /**
- * Prunes every `everyMs` (the first time a minute after start) what is older than `days`; 0 days
- * keeps everything. A run that fails is logged and tried again at the next.
+ * Upkeep every `everyMs` (the first a minute after start): creates the day partitions ahead, then
+ * prunes what is older than `days` (0 keeps everything). A run that fails is logged and tried
+ * again at the next.
  */
 export function startRetention(db: Db, days: number, everyMs: number, log: Logger): { stop(): void } {
-  if (days === 0) return { stop() {} };
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
+      const created = await createPartitionsAhead(db);
+      if (created.length > 0) log.info("created the partitions of days ahead", { days: created });
+      if (days === 0) return;
       const started = performance.now();
       const pruned = await pruneFinished(db, days);
       if (pruned.deliveries + pruned.events > 0) {
@@ -83,7 +106,7 @@ export function startRetention(db: Db, days: number, everyMs: number, log: Logge
         });
       }
     } catch (error) {
-      log.error("could not prune past the retention", { error: describeError(error) });
+      log.error("could not keep the store (partitions ahead, retention)", { error: describeError(error) });
     } finally {
       running = false;
     }

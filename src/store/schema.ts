@@ -109,10 +109,16 @@ export const events = pgTable(
 
 export { DELIVERY_STATUSES, type DeliveryStatus };
 
+/**
+ * Partitioned by `created_at`, a partition a day (drizzle/0010_partitioned_history.sql,
+ * store/partitions.ts): retention drops a day whose deliveries all finished. The key is
+ * (id, created_at) because a partitioned table's key must hold its partition key; `id` alone is
+ * still what every lookup uses.
+ */
 export const deliveries = pgTable(
   "deliveries",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     webhookId: uuid("webhook_id")
       .notNull()
       .references(() => webhooks.id, { onDelete: "cascade" }),
@@ -150,6 +156,7 @@ export const deliveries = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (table) => [
+    primaryKey({ columns: [table.id, table.createdAt] }),
     // The claim looks for each ready webhook's due deliveries; a FIFO webhook for its oldest queued one.
     index("deliveries_queued_due_idx")
       .on(table.webhookId, table.nextAttemptAt)
@@ -174,14 +181,22 @@ export const deliveries = pgTable(
   ],
 );
 
-/** One row per attempt: the full history behind a delivery's latest state. */
+/**
+ * One row per attempt: the full history behind a delivery's latest state. Partitioned like
+ * `deliveries`, by the delivery's `created_at`, so a day of deliveries and their attempts go
+ * together. No foreign key to `deliveries`: detaching a referenced partition checks every attempt
+ * under a lock that stops ingest, so whoever deletes deliveries deletes their attempts (retention),
+ * and a deleted webhook takes its attempts with it.
+ */
 export const deliveryAttempts = pgTable(
   "delivery_attempts",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    deliveryId: uuid("delivery_id")
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
+    deliveryId: uuid("delivery_id").notNull(),
+    deliveryCreatedAt: timestamp("delivery_created_at", { withTimezone: true, mode: "date" }).notNull(),
+    webhookId: uuid("webhook_id")
       .notNull()
-      .references(() => deliveries.id, { onDelete: "cascade" }),
+      .references(() => webhooks.id, { onDelete: "cascade" }),
     attempt: integer("attempt").notNull(),
     statusCode: integer("status_code"),
     success: boolean("success").notNull(),
@@ -193,7 +208,10 @@ export const deliveryAttempts = pgTable(
     requestBody: text("request_body"),
     createdAt: createdAt(),
   },
-  (table) => [index("delivery_attempts_delivery_idx").on(table.deliveryId)],
+  (table) => [
+    primaryKey({ columns: [table.id, table.deliveryCreatedAt] }),
+    index("delivery_attempts_delivery_idx").on(table.deliveryId),
+  ],
 );
 
 /**

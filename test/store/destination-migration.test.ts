@@ -1,13 +1,6 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPerRequest, renderForWebhook } from "../../src/delivery/render";
 import { type Db, MIGRATIONS_DIR } from "../../src/store/db";
@@ -16,6 +9,7 @@ import type { WebhookRow } from "../../src/store/webhooks";
 import { rowToInput, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
 import { fixtureEvent } from "../support/fixtures";
+import { type MigratingDb, migrationsUpTo, openMigratingDb } from "../support/migrations";
 import { engine, NOW } from "../support/render";
 
 // Webhooks of every kind as the store held them before destinations owned their settings (the
@@ -41,48 +35,6 @@ const oldWebhooks: OldWebhook[] = JSON.parse(
 );
 const events = ["wallarm-hit-sqli", "website-defender-auto-ban"].map((name) => fixtureEvent(name));
 
-const BEFORE_DESTINATIONS = ["0000_init", "0001_transport_settings"];
-
-/** The migrations folder as it was before the destination column: its first two migrations. */
-function migrationsBeforeDestinations(): string {
-  const folder = mkdtempSync(join(tmpdir(), "herald-migrations-"));
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8"));
-  journal.entries = journal.entries.filter((entry: { tag: string }) =>
-    BEFORE_DESTINATIONS.includes(entry.tag),
-  );
-  for (const tag of BEFORE_DESTINATIONS) {
-    copyFileSync(join(MIGRATIONS_DIR, `${tag}.sql`), join(folder, `${tag}.sql`));
-  }
-  mkdirSync(join(folder, "meta"));
-  writeFileSync(join(folder, "meta", "_journal.json"), JSON.stringify(journal));
-  return folder;
-}
-
-interface OpenDb {
-  db: Db;
-  migrate(folder: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function openDb(kind: "pglite" | "postgres", database: TestDatabase): Promise<OpenDb> {
-  if (kind === "pglite") {
-    const client = new PGlite();
-    const db = drizzlePglite(client, { schema });
-    return {
-      db: db as unknown as Db,
-      migrate: (folder) => migratePglite(db, { migrationsFolder: folder }),
-      close: () => client.close(),
-    };
-  }
-  const client = postgres(database.databaseUrl as string, { max: 1, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema });
-  return {
-    db: db as unknown as Db,
-    migrate: (folder) => migratePostgres(db, { migrationsFolder: folder }),
-    close: () => client.end(),
-  };
-}
-
 function insertOld(db: Db, webhook: OldWebhook) {
   const json = (value: unknown) => (value === null ? sql`null` : sql`${JSON.stringify(value)}::jsonb`);
   return db.execute(sql`
@@ -96,14 +48,14 @@ function insertOld(db: Db, webhook: OldWebhook) {
 
 describe.each(storeKinds())("the destination migration (%s)", (kind) => {
   let database: TestDatabase;
-  let store: OpenDb;
+  let store: MigratingDb;
   let migrated: WebhookRow[];
   let folder: string;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    store = await openDb(kind, database);
-    folder = migrationsBeforeDestinations();
+    store = await openMigratingDb(kind, database);
+    folder = migrationsUpTo("0001_transport_settings");
     await store.migrate(folder);
     for (const webhook of oldWebhooks) await insertOld(store.db, webhook);
     await store.migrate(MIGRATIONS_DIR);

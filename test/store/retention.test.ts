@@ -2,6 +2,13 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
+import {
+  createDayPartitions,
+  createPartitionsAhead,
+  DAYS_AHEAD,
+  dayPartitions,
+  partitionName,
+} from "../../src/store/partitions";
 import { pruneFinished } from "../../src/store/retention";
 import { insertWebhook } from "../../src/store/webhooks";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
@@ -43,8 +50,8 @@ describe.each(storeKinds())("retention on %s", (kind) => {
       update deliveries d set status = ${status}, created_at = ${age}, updated_at = ${age}
       from events e where e.key = d.event_key and e.id = ${id}`);
     await store.db.execute(sql`
-      insert into delivery_attempts (delivery_id, attempt, success, duration_ms)
-      select d.id, n, ${status === "delivered"}, 5
+      insert into delivery_attempts (delivery_id, delivery_created_at, webhook_id, attempt, success, duration_ms)
+      select d.id, d.created_at, d.webhook_id, n, ${status === "delivered"}, 5
       from deliveries d join events e on e.key = d.event_key, generate_series(1, ${attempts}) n
       where e.id = ${id}`);
   }
@@ -85,7 +92,7 @@ describe.each(storeKinds())("retention on %s", (kind) => {
       sql`update events set created_at = now() - interval '50 days' where id = 'old-unmatched'`,
     );
 
-    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 3, events: 4 });
+    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 3, events: 4, days: [] });
     // A queued delivery keeps its event however old: it still has to be sent.
     expect(await ids("deliveries")).toEqual(["old-pending", "old-retrying", "young-delivered"]);
     expect(await ids("events")).toEqual(["old-pending", "old-retrying", "young-delivered"]);
@@ -95,7 +102,7 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     );
     expect(attempts?.count).toBe(3);
     // A second run finds nothing more.
-    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 0, events: 0 });
+    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 0, events: 0, days: [] });
   });
 
   it("works through more than one batch, letting other work run between batches", async () => {
@@ -118,7 +125,72 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     const pruned = await pruneFinished(store.db, 30, async () => {
       pauses += 1;
     });
-    expect(pruned).toEqual({ deliveries: 4500, events: 4500 });
+    expect(pruned).toEqual({ deliveries: 4500, events: 4500, days: [] });
     expect(pauses).toBe(4);
+  });
+
+  /** The UTC day `ago` days before the database's today, as partitions name it. */
+  async function dayAgo(ago: number): Promise<string> {
+    const [row] = await queryRows<{ day: string }>(
+      store.db,
+      sql`select ((now() at time zone 'utc')::date - ${ago}::int)::text as day`,
+    );
+    return row?.day as string;
+  }
+
+  /** The partitions Herald would have made that day, had it run then. */
+  async function partitionsOfDayAgo(ago: number): Promise<string> {
+    const day = await dayAgo(ago);
+    await createDayPartitions(store.db, day);
+    return day;
+  }
+
+  const rowsIn = async (table: string) =>
+    (await queryRows<{ count: number }>(store.db, sql.raw(`select count(*)::int as count from ${table}`)))[0]
+      ?.count;
+
+  it("creates each day's partitions ahead, once, and ingest writes into today's", async () => {
+    const today = await dayAgo(0);
+    const created = await createPartitionsAhead(store.db);
+    expect(created).toHaveLength(DAYS_AHEAD + 1);
+    expect(created[0]).toBe(today);
+    expect(await createPartitionsAhead(store.db)).toEqual([]);
+    expect(await dayPartitions(store.db)).toEqual(created);
+    await eventWith("today", "delivered", 0);
+    expect(await rowsIn(partitionName("deliveries", today))).toBe(1);
+    expect(await rowsIn(partitionName("delivery_attempts", today))).toBe(1);
+    expect(await rowsIn("deliveries_default")).toBe(0);
+  });
+
+  it("leaves a day the default partition holds rows of (an upgraded store's) to the default", async () => {
+    await eventWith("before-partitioning", "delivered", 0);
+    expect(await rowsIn("deliveries_default")).toBe(1);
+    const created = await createPartitionsAhead(store.db);
+    expect(created).toHaveLength(DAYS_AHEAD);
+    expect(created[0]).toBe(await dayAgo(-1));
+    await eventWith("still-today", "delivered", 0);
+    expect(await rowsIn("deliveries_default")).toBe(2);
+  });
+
+  it("drops a past day whose deliveries all finished, and keeps a day that still has work or news", async () => {
+    const finishedDay = await partitionsOfDayAgo(40);
+    const queuedDay = await partitionsOfDayAgo(41);
+    const retriedDay = await partitionsOfDayAgo(42);
+    await eventWith("finished-a", "delivered", 39.5, 2);
+    await eventWith("finished-b", "dead", 39.5, 3);
+    await eventWith("queued-finished", "delivered", 40.5);
+    await eventWith("queued", "retrying", 40.5);
+    await eventWith("retried", "delivered", 41.5);
+    await store.db.execute(sql`
+      update deliveries d set updated_at = now() - interval '2 days'
+      from events e where e.key = d.event_key and e.id = 'retried'`);
+    expect(await rowsIn(partitionName("deliveries", finishedDay))).toBe(2);
+
+    const pruned = await pruneFinished(store.db, 30);
+    expect(pruned).toEqual({ deliveries: 3, events: 3, days: [finishedDay] });
+    expect(await dayPartitions(store.db)).toEqual([retriedDay, queuedDay]);
+    // The kept day lost its finished delivery by batch; its queued one, and the retried day, stay.
+    expect(await ids("deliveries")).toEqual(["queued", "retried"]);
+    expect(await rowsIn("delivery_attempts")).toBe(2);
   });
 });
