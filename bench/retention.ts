@@ -5,44 +5,62 @@
  * A Herald process (bench/herald.ts) on a fresh database, which holds 1,000,000 finished
  * deliveries 60 and 59 days old (half each day, in those days' partitions as Herald would have
  * made them), each with its event and one attempt; BENCH_PRUNE_ROWS scales it. A json webhook
- * meanwhile delivers a stream of events offered faster than it can send them (200 every 200 ms),
- * so its rate is the engine's. After 15 s, pruneFinished runs from the bench's own connection to
- * the same database, as Herald's retention would (Herald's own is off): it drops the two days'
- * partitions, then deletes the million events in batches. Printed: how long each took, and the
- * deliveries per second and the longest pause between two receipts, in the 10 s before and
- * while it ran.
+ * meanwhile gets a steady stream of events (50 every 200 ms). After 15 s, the two steps of
+ * pruneFinished run from the bench's own connection to the same database, as Herald's retention
+ * would (Herald's own is off): the days' partitions are dropped, then the million events go by
+ * batches. Printed: how long each step took, and the live webhook's rate, latency and longest
+ * pause for the events posted before, during each step, and after.
  */
 import { sql } from "drizzle-orm";
 import { openStore, queryRows } from "../src/store/db";
-import { createDayPartitions } from "../src/store/partitions";
+import { createDayPartitions, dropFinishedDays } from "../src/store/partitions";
 import { pruneFinished } from "../src/store/retention";
-import { banEvent, eventId, startHerald, startReceiver } from "./herald";
+import { banEvent, eventId, percentile, startHerald, startReceiver } from "./herald";
 
 const SERVER = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 1_000_000);
-const STREAM_BATCH = 200;
+/** Events posted every 200 ms: about 230 a second, which the engine keeps up with. */
+const STREAM_BATCH = 50;
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Deliveries per second between `from` and `to`, and the longest pause between two receipts. */
-function window(receipts: number[], from: number, to: number) {
-  const inside = receipts.filter((at) => at >= from && at < to);
+/**
+ * The live webhook's figures for the events posted between `from` and `to`: deliveries per
+ * second, post-to-receipt latency percentiles, and the longest pause between two receipts.
+ */
+function window(received: Record<string, number>, postedAt: Map<string, number>, from: number, to: number) {
+  const inside = [...postedAt].filter(([, at]) => at >= from && at < to);
+  const latencies = inside
+    .map(([id, at]) => (received[id] ?? Number.POSITIVE_INFINITY) - at)
+    .sort((a, b) => a - b);
+  const receipts = inside.map(([id]) => received[id] as number).sort((a, b) => a - b);
   let longestPause = 0;
-  for (let i = 1; i < inside.length; i++) {
-    longestPause = Math.max(longestPause, (inside[i] as number) - (inside[i - 1] as number));
+  for (let i = 1; i < receipts.length; i++) {
+    longestPause = Math.max(longestPause, (receipts[i] as number) - (receipts[i - 1] as number));
   }
-  return { perSecond: Math.round(inside.length / ((to - from) / 1000)), longestPauseMs: longestPause };
+  return `${Math.round(inside.length / ((to - from) / 1000))}/s, latency p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, longest pause ${longestPause} ms`;
 }
 
 const receiver = await startReceiver();
-const herald = await startHerald("postgres", SERVER, { HERALD_RETENTION_DAYS: "0" });
+
+async function waitForAll(count: number) {
+  const started = Date.now();
+  while ((await receiver.count()) < count) {
+    if (Date.now() - started > 120_000) throw new Error("the live webhook did not get every event in 120 s");
+    await sleep(100);
+  }
+}
+const herald = await startHerald("postgres", SERVER, {
+  HERALD_RETENTION_DAYS: "0",
+  HERALD_LOG_LEVEL: "warn",
+});
 const store = openStore({ databaseUrl: herald.databaseUrl as string, dataDir: "unused", poolSize: 4 });
 let streaming = true;
 try {
   const db = store.db;
   const oldHook = await herald.createWebhook({ name: "old", url: `${receiver.url}/old`, format: "json" });
   await herald.call("POST", `/api/v1/webhooks/${oldHook}/pause`);
-  let started = performance.now();
+  const started = performance.now();
   const days = await queryRows<{ day: string }>(
     db,
     sql`select ((now() - interval '60 days' + n * interval '1 day') at time zone 'utc')::date::text as day
@@ -66,33 +84,44 @@ try {
   );
 
   await herald.createWebhook({ name: "live", url: `${receiver.url}/live`, format: "json" });
+  const postedAt = new Map<string, number>();
   const stream = (async () => {
     for (let batch = 0; streaming; batch++) {
       const events = Array.from({ length: STREAM_BATCH }, (_, n) =>
         banEvent(eventId(batch, n), `203.0.113.${n % 250}`),
       );
+      const sentAt = Date.now();
       const response = await herald.call("POST", "/api/v1/events", events);
       if (response.status !== 202) throw new Error(`ingest answered ${response.status}`);
+      for (const event of events) postedAt.set(event.id, sentAt);
       await sleep(200);
     }
   })();
   await sleep(15_000);
 
-  const pruneStarted = Date.now();
-  started = performance.now();
+  // The two steps of pruneFinished, timed apart: the days' partitions, then what goes by batches.
+  const dropStarted = Date.now();
+  const dropped = await dropFinishedDays(db, new Date(Date.now() - 30 * 86_400_000));
+  const batchesStarted = Date.now();
   const pruned = await pruneFinished(db, 30);
-  const pruneEnded = Date.now();
-  say(
-    `pruned ${pruned.deliveries.toLocaleString("en")} deliveries (with their attempts; days dropped: ${pruned.days.join(", ")}) and ${pruned.events.toLocaleString("en")} events in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
+  const batchesEnded = Date.now();
+  await sleep(10_000);
   streaming = false;
   await stream;
-  const receipts = Object.values(await receiver.received()).sort((a, b) => a - b);
-  const before = window(receipts, pruneStarted - 10_000, pruneStarted);
-  const during = window(receipts, pruneStarted, pruneEnded);
+  await waitForAll(postedAt.size);
+  const received = await receiver.received();
+  const live = (from: number, to: number) => window(received, postedAt, from, to);
   say(
-    `the live webhook's deliveries: ${before.perSecond}/s in the 10 s before (longest pause ${before.longestPauseMs} ms), ${during.perSecond}/s while pruning (longest pause ${during.longestPauseMs} ms)`,
+    `dropped the days ${dropped.days.join(", ")} (${dropped.deliveries.toLocaleString("en")} deliveries with their attempts) in ${((batchesStarted - dropStarted) / 1000).toFixed(1)} s; then pruned ${pruned.events.toLocaleString("en")} events (and ${pruned.deliveries.toLocaleString("en")} deliveries) by batches in ${((batchesEnded - batchesStarted) / 1000).toFixed(1)} s`,
   );
+  say(
+    `the live webhook, for the events posted in the 10 s before: ${live(dropStarted - 10_000, dropStarted)}`,
+  );
+  say(
+    `  while the days were dropped: ${live(dropStarted - 1000, batchesStarted + 1000)} (a second either side)`,
+  );
+  say(`  while the batches ran: ${live(batchesStarted, batchesEnded)}`);
+  say(`  in the 10 s after: ${live(batchesEnded, batchesEnded + 10_000)}`);
 } finally {
   streaming = false;
   await store.close();

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Db, queryRows } from "./db";
+import { deliveries, deliveryAttempts } from "./schema";
 
 /**
  * `deliveries` and `delivery_attempts` are partitioned by the delivery's `created_at`, a
@@ -11,6 +12,9 @@ const PARTITIONED_TABLES = ["deliveries", "delivery_attempts"] as const;
 
 /** Days created ahead of today: maintenance runs hourly, so two days ahead is never reached. */
 export const DAYS_AHEAD = 3;
+
+/** How long dropping a day waits for its lock on the two tables before it waits for the next run. */
+const LOCK_WAIT = "1s";
 
 /** Advisory lock (one-key form) held while partitions are created or dropped, so processes take turns. */
 const PARTITION_LOCK_ID = 7_460_400;
@@ -89,27 +93,52 @@ export async function dropFinishedDays(
     // Read without a lock first: the scan of a whole day should not hold ingest or the claim up.
     const count = await finishedBefore(db, deliveriesOfDay, cutoff);
     if (count === null) continue;
-    const droppedDay = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
-      // No write reaches the day from here on. A delivery made due again since the scan ("retry
-      // now", a bulk retry) is queued, which the queue's index finds at once: the day stays.
-      await tx.execute(sql.raw(`lock table ${deliveriesOfDay} in exclusive mode`));
-      const [row] = await queryRows<{ queued: boolean }>(
-        tx as unknown as Db,
-        sql.raw(
-          `select exists (select 1 from ${deliveriesOfDay} where status in ('pending', 'retrying')) as queued`,
-        ),
-      );
-      if (row?.queued !== false) return false;
-      await tx.execute(sql.raw(`drop table ${partitionName("delivery_attempts", day)}`));
-      await tx.execute(sql.raw(`drop table ${deliveriesOfDay}`));
-      return true;
+    const droppedDay = await dropDayIfStillFinished(db, day).catch((error) => {
+      if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
+      throw error;
     });
     if (!droppedDay) continue;
     dropped.days.push(day);
     dropped.deliveries += count;
   }
   return dropped;
+}
+
+/** Drops the day's two partitions unless a delivery in it is queued again; false when it is. */
+function dropDayIfStillFinished(db: Db, day: string): Promise<boolean> {
+  const deliveriesOfDay = partitionName("deliveries", day);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
+    // Dropping a partition locks its table whole. Both tables at once, in the order ingest and
+    // the claim take them (deliveries, then attempts), so no deadlock; and given up after
+    // LOCK_WAIT (the day is tried again at the next run) rather than queue every query behind
+    // a long one. From here no write reaches the day: a delivery made due again since the scan
+    // ("retry now", a bulk retry) is queued, which the queue's index finds at once.
+    await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_WAIT}'`));
+    await tx.execute(sql`lock table ${deliveries}, ${deliveryAttempts} in access exclusive mode`);
+    const [row] = await queryRows<{ queued: boolean }>(
+      tx as unknown as Db,
+      sql.raw(
+        `select exists (select 1 from ${deliveriesOfDay} where status in ('pending', 'retrying')) as queued`,
+      ),
+    );
+    if (row?.queued !== false) return false;
+    await tx.execute(sql.raw(`drop table ${partitionName("delivery_attempts", day)}`));
+    await tx.execute(sql.raw(`drop table ${deliveriesOfDay}`));
+    return true;
+  });
+}
+
+/** PostgreSQL's SQLSTATE for a lock not had within lock_timeout. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+/** The SQLSTATE of a failed query, from either driver (Drizzle wraps it as the cause). */
+function sqlState(error: unknown): string | undefined {
+  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }
 
 /** How many deliveries the day holds, if all finished before `cutoff`; null if one did not. */

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
@@ -21,12 +21,12 @@ export interface Pruned {
  * queued or younger than that (an event a delivery still needs is kept, however old). A day
  * whose deliveries all ended goes by dropping its partitions; the rest (a day still holding a
  * queued delivery, the default partition) in batches of BATCH rows by arrival time (the indexes
- * the history lists use), `pause` between batches.
+ * the history lists use), with `pause` after each batch, given how long the batch took.
  */
 export async function pruneFinished(
   db: Db,
   days: number,
-  pause: () => Promise<void> = () => new Promise((resolve) => setImmediate(resolve)),
+  pause: (batchMs: number) => Promise<void> = restAsLong,
 ): Promise<Pruned> {
   const [row] = await queryRows<{ cutoff: string }>(
     db,
@@ -35,51 +35,55 @@ export async function pruneFinished(
   const cutoffAt = new Date(row?.cutoff ?? Date.now());
   const cutoff = sql`${cutoffAt.toISOString()}::timestamptz`;
   const dropped = await dropFinishedDays(db, cutoffAt);
-  const pruned: Pruned = { deliveries: dropped.deliveries, events: 0, days: dropped.days };
-  for (;;) {
-    // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
-    const count = await deleted(
-      db,
-      sql`with gone as (
-            delete from ${deliveries} where (id, created_at) in (
-              select id, created_at from ${deliveries}
-              where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
-                and updated_at < ${cutoff}
-              order by created_at limit ${BATCH})
-            returning id, created_at
-          ), attempts as (
-            delete from ${deliveryAttempts} a using gone
-            where a.delivery_id = gone.id and a.delivery_created_at = gone.created_at
-          )
-          select count(*)::int as count from gone`,
-    );
-    pruned.deliveries += count;
-    if (count < BATCH) break;
-    await pause();
-  }
-  for (;;) {
-    const count = await deleted(
-      db,
-      sql`with gone as (
-            delete from ${events} where key in (
-              select e.key from ${events} e
-              where e.created_at < ${cutoff}
-                and not exists (select 1 from ${deliveries} d where d.event_key = e.key)
-              order by e.created_at limit ${BATCH})
-            returning 1
-          )
-          select count(*)::int as count from gone`,
-    );
-    pruned.events += count;
-    if (count < BATCH) break;
-    await pause();
-  }
-  return pruned;
+  // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
+  const deliveriesByBatch = await inBatches(
+    db,
+    sql`with gone as (
+          delete from ${deliveries} where (id, created_at) in (
+            select id, created_at from ${deliveries}
+            where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
+              and updated_at < ${cutoff}
+            order by created_at limit ${BATCH})
+          returning id, created_at
+        ), attempts as (
+          delete from ${deliveryAttempts} a using gone
+          where a.delivery_id = gone.id and a.delivery_created_at = gone.created_at
+        )
+        select count(*)::int as count from gone`,
+    pause,
+  );
+  const eventsByBatch = await inBatches(
+    db,
+    sql`with gone as (
+          delete from ${events} where key in (
+            select e.key from ${events} e
+            where e.created_at < ${cutoff}
+              and not exists (select 1 from ${deliveries} d where d.event_key = e.key)
+            order by e.created_at limit ${BATCH})
+          returning 1
+        )
+        select count(*)::int as count from gone`,
+    pause,
+  );
+  return { deliveries: dropped.deliveries + deliveriesByBatch, events: eventsByBatch, days: dropped.days };
 }
 
-async function deleted(db: Db, counting: ReturnType<typeof sql>): Promise<number> {
-  const [row] = await queryRows<{ count: number }>(db, counting);
-  return row?.count ?? 0;
+/**
+ * Rests as long as the batch took: pruning keeps at most half of one connection busy, which
+ * leaves the database to delivery and ingest (bench/retention.ts measures the difference).
+ */
+const restAsLong = (batchMs: number) => new Promise<void>((resolve) => setTimeout(resolve, batchMs));
+
+/** Runs a delete that answers its count until it deletes fewer than BATCH rows; answers the total. */
+async function inBatches(db: Db, counting: SQL, pause: (batchMs: number) => Promise<void>): Promise<number> {
+  for (let total = 0; ; ) {
+    const started = performance.now();
+    const [row] = await queryRows<{ count: number }>(db, counting);
+    const count = row?.count ?? 0;
+    total += count;
+    if (count < BATCH) return total;
+    await pause(performance.now() - started);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
@@ -193,4 +194,26 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     expect(await ids("deliveries")).toEqual(["queued", "retried"]);
     expect(await rowsIn("delivery_attempts")).toBe(2);
   });
+
+  it.runIf(kind === "postgres")(
+    "waits at most a second for a busy table: the day's rows go by batch instead, the empty day at the next run",
+    async () => {
+      const day = await partitionsOfDayAgo(40);
+      await eventWith("finished", "delivered", 39.5);
+      // A long read elsewhere: dropping a partition needs the whole table.
+      const other = postgres(database.databaseUrl as string, { max: 1, onnotice: () => {} });
+      try {
+        const reading = other.begin(async (tx) => {
+          await tx`select count(*) from deliveries`;
+          await tx`select pg_sleep(3)`;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await pruneFinished(store.db, 30)).toMatchObject({ days: [], deliveries: 1 });
+        await reading;
+      } finally {
+        await other.end();
+      }
+      expect(await pruneFinished(store.db, 30)).toMatchObject({ days: [day], deliveries: 0 });
+    },
+  );
 });
