@@ -3,17 +3,17 @@
  * server (BENCH_DATABASE_URL, default the local one).
  *
  * A Herald process (bench/herald.ts) on a fresh database, which holds 1,000,000 finished
- * deliveries 60 and 59 days old (half each day, in those days' partitions as Herald would have
- * made them), each with its event and one attempt; BENCH_PRUNE_ROWS scales it. A json webhook
- * meanwhile gets a steady stream of events (50 every 200 ms). After 15 s, the two steps of
- * pruneFinished run from the bench's own connection to the same database, as Herald's retention
- * would (Herald's own is off): the days' partitions are dropped, then the million events go by
- * batches. Printed: how long each step took, and the live webhook's rate, latency and longest
+ * deliveries 60 to 68 days old, each with its event and one attempt (BENCH_PRUNE_ROWS scales
+ * it), in the partitions Herald would have made for a 30-day retention. A json webhook meanwhile
+ * gets a steady stream of events (50 every 200 ms). After 15 s, the two steps of pruneFinished
+ * run from the bench's own connection to the same database, as Herald's retention would
+ * (Herald's own is off): the spans past the retention are dropped, then the million events go
+ * by batches. Printed: how long each step took, and the live webhook's rate, latency and longest
  * pause for the events posted before, during each step, and after.
  */
 import { sql } from "drizzle-orm";
-import { openStore, queryRows } from "../src/store/db";
-import { createDayPartitions, dropFinishedDays } from "../src/store/partitions";
+import { openStore } from "../src/store/db";
+import { createPartitions, dropFinishedSpans } from "../src/store/partitions";
 import { pruneFinished } from "../src/store/retention";
 import { banEvent, eventId, percentile, startHerald, startReceiver } from "./herald";
 
@@ -21,6 +21,8 @@ const SERVER = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:
 const ROWS = Number(process.env.BENCH_PRUNE_ROWS ?? 1_000_000);
 /** Events posted every 200 ms: about 230 a second, which the engine keeps up with. */
 const STREAM_BATCH = 50;
+/** The UTC day `ago` days before today, as `YYYY-MM-DD`. */
+const dayAgo = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,17 +63,19 @@ try {
   const oldHook = await herald.createWebhook({ name: "old", url: `${receiver.url}/old`, format: "json" });
   await herald.call("POST", `/api/v1/webhooks/${oldHook}/pause`);
   const started = performance.now();
-  const days = await queryRows<{ day: string }>(
-    db,
-    sql`select ((now() - interval '60 days' + n * interval '1 day') at time zone 'utc')::date::text as day
-        from generate_series(0, 1) n`,
-  );
-  for (const { day } of days) await createDayPartitions(db, day);
+  // Herald's spans for a 30-day retention (8 days each), from 68 days ago to today; the oldest
+  // holds the million.
+  const spans = [68, 60, 52, 44, 36, 28, 20, 12, 4].map((ago) => ({
+    from: dayAgo(ago),
+    to: dayAgo(Math.max(ago - 8, 0)),
+  }));
+  for (const span of spans) await createPartitions(db, span);
+  const old = spans[0] as { from: string; to: string };
   await db.execute(sql`
     insert into events (id, source, type, time, severity, title, data, created_at)
     select 'old-' || n, 'website-defender', 'auto_ban', t, 'high', 'ban', '{}'::json, t
     from generate_series(1, ${ROWS}) n,
-         lateral (select now() - interval '60 days' + (n % 2) * interval '1 day' as t) at`);
+         lateral (select ${old.from}::timestamptz + (n % 8) * interval '1 day' + interval '1 hour' as t) at`);
   await db.execute(sql`
     insert into deliveries (webhook_id, event_key, status, attempt, created_at, updated_at)
     select ${oldHook}::uuid, e.key, 'delivered', 1, e.created_at, e.created_at from events e`);
@@ -99,9 +103,9 @@ try {
   })();
   await sleep(15_000);
 
-  // The two steps of pruneFinished, timed apart: the days' partitions, then what goes by batches.
+  // The two steps of pruneFinished, timed apart: the spans' partitions, then what goes by batches.
   const dropStarted = Date.now();
-  const dropped = await dropFinishedDays(db, new Date(Date.now() - 30 * 86_400_000));
+  const dropped = await dropFinishedSpans(db, new Date(Date.now() - 30 * 86_400_000));
   const batchesStarted = Date.now();
   const pruned = await pruneFinished(db, 30);
   const batchesEnded = Date.now();
@@ -112,13 +116,13 @@ try {
   const received = await receiver.received();
   const live = (from: number, to: number) => window(received, postedAt, from, to);
   say(
-    `dropped the days ${dropped.days.join(", ")} (${dropped.deliveries.toLocaleString("en")} deliveries with their attempts) in ${((batchesStarted - dropStarted) / 1000).toFixed(1)} s; then pruned ${pruned.events.toLocaleString("en")} events (and ${pruned.deliveries.toLocaleString("en")} deliveries) by batches in ${((batchesEnded - batchesStarted) / 1000).toFixed(1)} s`,
+    `dropped ${dropped.dropped.length} spans, the oldest ${old.from} to ${old.to} (${dropped.deliveries.toLocaleString("en")} deliveries with their attempts) in ${((batchesStarted - dropStarted) / 1000).toFixed(1)} s; then pruned ${pruned.events.toLocaleString("en")} events (and ${pruned.deliveries.toLocaleString("en")} deliveries) by batches in ${((batchesEnded - batchesStarted) / 1000).toFixed(1)} s`,
   );
   say(
     `the live webhook, for the events posted in the 10 s before: ${live(dropStarted - 10_000, dropStarted)}`,
   );
   say(
-    `  while the days were dropped: ${live(dropStarted - 1000, batchesStarted + 1000)} (a second either side)`,
+    `  while the spans were dropped: ${live(dropStarted - 1000, batchesStarted + 1000)} (a second either side)`,
   );
   say(`  while the batches ran: ${live(batchesStarted, batchesEnded)}`);
   say(`  in the 10 s after: ${live(batchesEnded, batchesEnded + 10_000)}`);

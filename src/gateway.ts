@@ -16,7 +16,7 @@ import { createGatewayMetrics } from "./metrics";
 import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
-import { createPartitionsAhead } from "./store/partitions";
+import { createPartitionsAhead, partitionSpanDays } from "./store/partitions";
 import { startRetention } from "./store/retention";
 import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
@@ -51,10 +51,11 @@ export async function startGateway(
     poolSize: config.HERALD_DB_POOL_SIZE,
     progress: (message) => log.info(message),
   });
+  const span = partitionSpanDays(store.kind, config.HERALD_RETENTION_DAYS);
   try {
     await store.migrate();
     // Today's partitions before the first event; maintenance (startRetention) keeps days ahead.
-    await createPartitionsAhead(store.db);
+    if (span !== null) await createPartitionsAhead(store.db, span);
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
@@ -149,8 +150,7 @@ export async function startGateway(
   const backlogCheck = startBacklogCheck(store.db, config, log.child({ component: "backlog" }), now);
   const retention = startRetention(
     store.db,
-    config.HERALD_RETENTION_DAYS,
-    config.HERALD_RETENTION_EVERY_S * 1000,
+    { days: config.HERALD_RETENTION_DAYS, everyMs: config.HERALD_RETENTION_EVERY_S * 1000, span },
     log.child({ component: "retention" }),
   );
   const { address, port, family } = server.address() as AddressInfo;

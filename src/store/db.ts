@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { lockDataDir } from "./data-dir-lock";
+import { preparingAll } from "./prepared";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -92,7 +93,7 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzlePostgres(preparingAll(client), { schema }) as unknown as Db;
   const sessions = new Set<postgres.Sql>();
   return {
     db,

@@ -3,33 +3,61 @@ import { type Db, queryRows } from "./db";
 import { deliveries, deliveryAttempts } from "./schema";
 
 /**
- * `deliveries` and `delivery_attempts` are partitioned by the delivery's `created_at`, a
- * partition a UTC day, plus a default partition for rows no day holds (the rows a store had when
- * it was partitioned, drizzle/0010). Each day's pair is created ahead, so ingest never waits on
- * one, and dropped together by retention once every delivery of the day has finished.
+ * `deliveries` and `delivery_attempts` are partitioned by the delivery's `created_at`, in spans
+ * of whole UTC days, plus a default partition for rows no span holds (the rows a store had when
+ * it was partitioned, drizzle/0010; every row of the embedded store, see partitionSpanDays).
+ * Each span's pair of partitions is created ahead, so ingest never waits on one, and dropped
+ * together by retention once every delivery in it has finished.
+ *
+ * A span is a quarter of the retention (8 days for 30): a statement on the queue reads each
+ * partition, and with 39 (a day each) the delivery rate fell to a third (docs/architecture.md).
+ * The oldest deliveries are therefore kept up to a span past the retention, until their whole
+ * span can go.
  */
 const PARTITIONED_TABLES = ["deliveries", "delivery_attempts"] as const;
 
-/** Days created ahead of today: maintenance runs hourly, so two days ahead is never reached. */
+/** Days ahead of today the partitions reach: maintenance runs hourly, so this is never reached. */
 export const DAYS_AHEAD = 3;
 
-/** How long dropping a day waits for its lock on the two tables before it waits for the next run. */
+/** A span's days for a retention of `retentionDays` (0, keeping everything: 30). */
+export function spanDays(retentionDays: number): number {
+  return retentionDays === 0 ? 30 : Math.ceil(retentionDays / 4);
+}
+
+/**
+ * The span of the partitions Herald creates on a store, or null for none. The embedded store
+ * keeps every row in the default partition and prunes it by batches: PGlite cannot keep a plan
+ * between executions (store/prepared.ts does that on PostgreSQL), and with five partitions its
+ * delivery rate fell by 30 %.
+ */
+export function partitionSpanDays(kind: "pglite" | "postgres", retentionDays: number): number | null {
+  return kind === "postgres" ? spanDays(retentionDays) : null;
+}
+
+/** How long dropping a span waits for its lock on the two tables before it waits for the next run. */
 const LOCK_WAIT = "1s";
 
 /** Advisory lock (one-key form) held while partitions are created or dropped, so processes take turns. */
 const PARTITION_LOCK_ID = 7_460_400;
 
-/** A day as `YYYY-MM-DD`, and its partition of a table: `deliveries_p20261128`. */
-export function partitionName(table: string, day: string): string {
-  return `${table}_p${day.replaceAll("-", "")}`;
+/** A span of UTC days, `from` included and `to` not, as `YYYY-MM-DD`. */
+export interface Span {
+  from: string;
+  to: string;
+}
+
+/** A span's partition of a table: `deliveries_p20261128_20261206`. */
+export function partitionName(table: string, { from, to }: Span): string {
+  return `${table}_p${from.replaceAll("-", "")}_${to.replaceAll("-", "")}`;
 }
 
 /**
- * Creates the day partitions of both tables from today (by the database's clock, UTC) to
- * DAYS_AHEAD days on, those that do not exist yet. A day the default partition already holds
- * rows of is left to it: a partition cannot be created over rows the default holds.
+ * Creates partitions of `span` days for both tables, each where the last ends, until they reach
+ * DAYS_AHEAD days past today (by the database's clock, UTC); the first from today when none
+ * reaches it. Days the default partition holds rows of are left to it: a partition cannot be
+ * created over rows the default holds.
  */
-export async function createPartitionsAhead(db: Db): Promise<string[]> {
+export async function createPartitionsAhead(db: Db, span: number): Promise<Span[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
     const [row] = await queryRows<{ today: string; held_until: string | null }>(
@@ -38,93 +66,99 @@ export async function createPartitionsAhead(db: Db): Promise<string[]> {
                  (select (max(created_at) at time zone 'utc')::date::text from deliveries_default) as held_until`,
     );
     if (!row) return [];
-    const existing = new Set(await dayPartitions(tx as unknown as Db));
-    const created: string[] = [];
-    for (let offset = 0; offset <= DAYS_AHEAD; offset++) {
-      const day = addDays(row.today, offset);
-      if (existing.has(day) || (row.held_until !== null && day <= row.held_until)) continue;
-      await createDayPartitions(tx as unknown as Db, day);
-      created.push(day);
+    const last = (await partitionSpans(tx as unknown as Db)).at(-1);
+    const heldFrom = row.held_until === null ? row.today : addDays(row.held_until, 1);
+    let from = [row.today, heldFrom, last?.to ?? row.today].reduce((a, b) => (a > b ? a : b));
+    const created: Span[] = [];
+    for (const reach = addDays(row.today, DAYS_AHEAD); from <= reach; from = addDays(from, span)) {
+      const next = { from, to: addDays(from, span) };
+      await createPartitions(tx as unknown as Db, next);
+      created.push(next);
     }
     return created;
   });
 }
 
-/** Creates both tables' partitions for one UTC day (`YYYY-MM-DD`). */
-export async function createDayPartitions(db: Db, day: string): Promise<void> {
+/** Creates both tables' partitions for one span. */
+export async function createPartitions(db: Db, span: Span): Promise<void> {
   for (const table of PARTITIONED_TABLES) {
     await db.execute(
-      sql.raw(`create table ${partitionName(table, day)} partition of ${table}
-               for values from ('${day} 00:00:00+00') to ('${addDays(day, 1)} 00:00:00+00')`),
+      sql.raw(`create table ${partitionName(table, span)} partition of ${table}
+               for values from ('${span.from} 00:00:00+00') to ('${span.to} 00:00:00+00')`),
     );
   }
 }
 
-/** The days `deliveries` has a partition for, oldest first. */
-export async function dayPartitions(db: Db): Promise<string[]> {
+/** The spans `deliveries` has a partition for, oldest first (read from their names). */
+export async function partitionSpans(db: Db): Promise<Span[]> {
   const rows = await queryRows<{ name: string }>(
     db,
     sql`select c.relname as name from pg_inherits i
         join pg_class c on c.oid = i.inhrelid
-        where i.inhparent = 'deliveries'::regclass and c.relname ~ '^deliveries_p[0-9]{8}$'
+        where i.inhparent = 'deliveries'::regclass and c.relname ~ '^deliveries_p[0-9]{8}_[0-9]{8}$'
         order by c.relname`,
   );
+  const day = (digits: string) => `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`;
   return rows.map(({ name }) => {
-    const digits = name.slice("deliveries_p".length);
-    return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`;
+    const [from, to] = name.slice("deliveries_p".length).split("_") as [string, string];
+    return { from: day(from), to: day(to) };
   });
 }
 
 /**
- * Drops the day partitions (deliveries and their attempts) that end before `cutoff` and whose
- * deliveries all finished before it; returns how many deliveries went with them. A day with a
- * delivery still queued, or one that finished since the cutoff (retried by hand), is kept: batch
- * pruning (store/retention.ts) takes its finished deliveries as they age.
+ * Drops the spans (deliveries and their attempts) that end before `cutoff` and whose deliveries
+ * all finished before it. Answers those dropped, how many deliveries went with them, and the
+ * partitions kept although they end before the cutoff: a span with a delivery still queued, or
+ * one that finished since the cutoff (retried by hand), whose finished deliveries retention then
+ * prunes by batches as they age.
  */
-export async function dropFinishedDays(
+export async function dropFinishedSpans(
   db: Db,
   cutoff: Date,
-): Promise<{ days: string[]; deliveries: number }> {
-  const dropped = { days: [] as string[], deliveries: 0 };
+): Promise<{ dropped: Span[]; deliveries: number; kept: Span[] }> {
+  const result = { dropped: [] as Span[], deliveries: 0, kept: [] as Span[] };
   const cutoffDay = cutoff.toISOString().slice(0, 10);
-  for (const day of await dayPartitions(db)) {
-    if (addDays(day, 1) > cutoffDay) break;
-    const deliveriesOfDay = partitionName("deliveries", day);
-    // Read without a lock first: the scan of a whole day should not hold ingest or the claim up.
-    const count = await finishedBefore(db, deliveriesOfDay, cutoff);
-    if (count === null) continue;
-    const droppedDay = await dropDayIfStillFinished(db, day).catch((error) => {
-      if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
-      throw error;
-    });
-    if (!droppedDay) continue;
-    dropped.days.push(day);
-    dropped.deliveries += count;
+  for (const span of await partitionSpans(db)) {
+    if (span.to > cutoffDay) break;
+    // Read without a lock first: the scan of a whole span should not hold ingest or the claim up.
+    const count = await finishedBefore(db, partitionName("deliveries", span), cutoff);
+    const dropped =
+      count !== null &&
+      (await dropIfStillFinished(db, span).catch((error) => {
+        if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
+        throw error;
+      }));
+    if (!dropped) {
+      result.kept.push(span);
+      continue;
+    }
+    result.dropped.push(span);
+    result.deliveries += count;
   }
-  return dropped;
+  return result;
 }
 
-/** Drops the day's two partitions unless a delivery in it is queued again; false when it is. */
-function dropDayIfStillFinished(db: Db, day: string): Promise<boolean> {
-  const deliveriesOfDay = partitionName("deliveries", day);
+/** Drops the span's two partitions unless a delivery in it is queued again; false when it is. */
+function dropIfStillFinished(db: Db, span: Span): Promise<boolean> {
+  const deliveriesOfSpan = partitionName("deliveries", span);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
     // Dropping a partition locks its table whole. Both tables at once, in the order ingest and
     // the claim take them (deliveries, then attempts), so no deadlock; and given up after
-    // LOCK_WAIT (the day is tried again at the next run) rather than queue every query behind
-    // a long one. From here no write reaches the day: a delivery made due again since the scan
+    // LOCK_WAIT (the span is tried again at the next run) rather than queue every query behind
+    // a long one. From here no write reaches the span: a delivery made due again since the scan
     // ("retry now", a bulk retry) is queued, which the queue's index finds at once.
     await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_WAIT}'`));
     await tx.execute(sql`lock table ${deliveries}, ${deliveryAttempts} in access exclusive mode`);
     const [row] = await queryRows<{ queued: boolean }>(
       tx as unknown as Db,
       sql.raw(
-        `select exists (select 1 from ${deliveriesOfDay} where status in ('pending', 'retrying')) as queued`,
+        `select exists (select 1 from ${deliveriesOfSpan} where status in ('pending', 'retrying')) as queued`,
       ),
     );
     if (row?.queued !== false) return false;
-    await tx.execute(sql.raw(`drop table ${partitionName("delivery_attempts", day)}`));
-    await tx.execute(sql.raw(`drop table ${deliveriesOfDay}`));
+    await tx.execute(sql.raw(`drop table ${partitionName("delivery_attempts", span)}`));
+    await tx.execute(sql.raw(`drop table ${deliveriesOfSpan}`));
     return true;
   });
 }
@@ -141,7 +175,7 @@ function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
-/** How many deliveries the day holds, if all finished before `cutoff`; null if one did not. */
+/** How many deliveries the partition holds, if all finished before `cutoff`; null if one did not. */
 async function finishedBefore(db: Db, partition: string, cutoff: Date): Promise<number | null> {
   const [row] = await queryRows<{ count: number; open: boolean }>(
     db,

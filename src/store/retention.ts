@@ -2,8 +2,8 @@ import { type SQL, sql } from "drizzle-orm";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
-import { createPartitionsAhead, dropFinishedDays } from "./partitions";
-import { deliveries, deliveryAttempts, events } from "./schema";
+import { createPartitionsAhead, dropFinishedSpans, partitionName, type Span } from "./partitions";
+import { deliveries, events } from "./schema";
 
 /** Rows one statement deletes at most: each batch is short, so delivery and ingest go on between. */
 const BATCH = 2000;
@@ -11,17 +11,18 @@ const BATCH = 2000;
 export interface Pruned {
   deliveries: number;
   events: number;
-  /** Days whose partitions were dropped whole (store/partitions.ts). */
-  days: string[];
+  /** Spans whose partitions were dropped whole (store/partitions.ts). */
+  spans: Span[];
 }
 
 /**
  * Deletes what is older than `days` and finished: deliveries that ended (delivered, dead,
  * discarded, suppressed) with their attempts, then events none of whose deliveries is still
- * queued or younger than that (an event a delivery still needs is kept, however old). A day
- * whose deliveries all ended goes by dropping its partitions; the rest (a day still holding a
- * queued delivery, the default partition) in batches of BATCH rows by arrival time (the indexes
- * the history lists use), with `pause` after each batch, given how long the batch took.
+ * queued or younger than that (an event a delivery still needs is kept, however old).
+ * Deliveries go a partition span at a time (store/partitions.ts), once the whole span is past
+ * the cutoff and finished. A span kept for a queued delivery, and the default partition, are
+ * pruned in batches of BATCH rows by arrival time, as are the events, with `pause` after each
+ * batch, given how long the batch took.
  */
 export async function pruneFinished(
   db: Db,
@@ -34,24 +35,33 @@ export async function pruneFinished(
   );
   const cutoffAt = new Date(row?.cutoff ?? Date.now());
   const cutoff = sql`${cutoffAt.toISOString()}::timestamptz`;
-  const dropped = await dropFinishedDays(db, cutoffAt);
-  // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
-  const deliveriesByBatch = await inBatches(
-    db,
-    sql`with gone as (
-          delete from ${deliveries} where (id, created_at) in (
-            select id, created_at from ${deliveries}
-            where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
-              and updated_at < ${cutoff}
-            order by created_at limit ${BATCH})
-          returning id, created_at
-        ), attempts as (
-          delete from ${deliveryAttempts} a using gone
-          where a.delivery_id = gone.id and a.delivery_created_at = gone.created_at
-        )
-        select count(*)::int as count from gone`,
-    pause,
-  );
+  const spans = await dropFinishedSpans(db, cutoffAt);
+  const byBatch = [
+    { deliveries: "deliveries_default", attempts: "delivery_attempts_default" },
+    ...spans.kept.map((span) => ({
+      deliveries: partitionName("deliveries", span),
+      attempts: partitionName("delivery_attempts", span),
+    })),
+  ];
+  let deliveriesByBatch = 0;
+  for (const partition of byBatch) {
+    // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
+    deliveriesByBatch += await inBatches(
+      db,
+      sql`with gone as (
+            delete from ${sql.raw(partition.deliveries)} where id in (
+              select id from ${sql.raw(partition.deliveries)}
+              where created_at < ${cutoff} and status in ('delivered', 'dead', 'discarded', 'suppressed')
+                and updated_at < ${cutoff}
+              order by created_at limit ${BATCH})
+            returning id
+          ), attempts as (
+            delete from ${sql.raw(partition.attempts)} a using gone where a.delivery_id = gone.id
+          )
+          select count(*)::int as count from gone`,
+      pause,
+    );
+  }
   const eventsByBatch = await inBatches(
     db,
     sql`with gone as (
@@ -65,7 +75,11 @@ export async function pruneFinished(
         select count(*)::int as count from gone`,
     pause,
   );
-  return { deliveries: dropped.deliveries + deliveriesByBatch, events: eventsByBatch, days: dropped.days };
+  return {
+    deliveries: spans.deliveries + deliveriesByBatch,
+    events: eventsByBatch,
+    spans: spans.dropped,
+  };
 }
 
 /**
@@ -87,18 +101,22 @@ async function inBatches(db: Db, counting: SQL, pause: (batchMs: number) => Prom
 }
 
 /**
- * Upkeep every `everyMs` (the first a minute after start): creates the day partitions ahead, then
- * prunes what is older than `days` (0 keeps everything). A run that fails is logged and tried
- * again at the next.
+ * Upkeep every `everyMs` (the first a minute after start): creates the partitions ahead, `span`
+ * days each (none when null: the embedded store), then prunes what is older than `days` (0 keeps
+ * everything). A run that fails is logged and tried again at the next.
  */
-export function startRetention(db: Db, days: number, everyMs: number, log: Logger): { stop(): void } {
+export function startRetention(
+  db: Db,
+  { days, everyMs, span }: { days: number; everyMs: number; span: number | null },
+  log: Logger,
+): { stop(): void } {
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
-      const created = await createPartitionsAhead(db);
-      if (created.length > 0) log.info("created the partitions of days ahead", { days: created });
+      const created = span === null ? [] : await createPartitionsAhead(db, span);
+      if (created.length > 0) log.info("created the partitions of days ahead", { spans: created });
       if (days === 0) return;
       const started = performance.now();
       const pruned = await pruneFinished(db, days);

@@ -4,11 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
 import {
-  createDayPartitions,
+  createPartitions,
   createPartitionsAhead,
   DAYS_AHEAD,
-  dayPartitions,
   partitionName,
+  partitionSpans,
+  type Span,
+  spanDays,
 } from "../../src/store/partitions";
 import { pruneFinished } from "../../src/store/retention";
 import { insertWebhook } from "../../src/store/webhooks";
@@ -93,7 +95,7 @@ describe.each(storeKinds())("retention on %s", (kind) => {
       sql`update events set created_at = now() - interval '50 days' where id = 'old-unmatched'`,
     );
 
-    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 3, events: 4, days: [] });
+    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 3, events: 4, spans: [] });
     // A queued delivery keeps its event however old: it still has to be sent.
     expect(await ids("deliveries")).toEqual(["old-pending", "old-retrying", "young-delivered"]);
     expect(await ids("events")).toEqual(["old-pending", "old-retrying", "young-delivered"]);
@@ -103,7 +105,7 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     );
     expect(attempts?.count).toBe(3);
     // A second run finds nothing more.
-    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 0, events: 0, days: [] });
+    expect(await pruneFinished(store.db, 30)).toEqual({ deliveries: 0, events: 0, spans: [] });
   });
 
   it("works through more than one batch, letting other work run between batches", async () => {
@@ -126,11 +128,11 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     const pruned = await pruneFinished(store.db, 30, async () => {
       pauses += 1;
     });
-    expect(pruned).toEqual({ deliveries: 4500, events: 4500, days: [] });
+    expect(pruned).toEqual({ deliveries: 4500, events: 4500, spans: [] });
     expect(pauses).toBe(4);
   });
 
-  /** The UTC day `ago` days before the database's today, as partitions name it. */
+  /** The UTC day `ago` days before the database's today (negative: after), as partitions name it. */
   async function dayAgo(ago: number): Promise<string> {
     const [row] = await queryRows<{ day: string }>(
       store.db,
@@ -139,66 +141,76 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     return row?.day as string;
   }
 
-  /** The partitions Herald would have made that day, had it run then. */
-  async function partitionsOfDayAgo(ago: number): Promise<string> {
-    const day = await dayAgo(ago);
-    await createDayPartitions(store.db, day);
-    return day;
+  /** The partitions Herald would have made for days `fromAgo` to `toAgo` ago, had it run then. */
+  async function partitionsOfDaysAgo(fromAgo: number, toAgo: number): Promise<Span> {
+    const span = { from: await dayAgo(fromAgo), to: await dayAgo(toAgo) };
+    await createPartitions(store.db, span);
+    return span;
   }
 
   const rowsIn = async (table: string) =>
     (await queryRows<{ count: number }>(store.db, sql.raw(`select count(*)::int as count from ${table}`)))[0]
       ?.count;
 
-  it("creates each day's partitions ahead, once, and ingest writes into today's", async () => {
+  it("makes a span a quarter of the retention, a month when everything is kept", () => {
+    expect([30, 7, 1, 90, 0].map(spanDays)).toEqual([8, 2, 1, 23, 30]);
+  });
+
+  it("creates partitions a span wide, from today to three days ahead, once; ingest writes into today's", async () => {
     const today = await dayAgo(0);
-    const created = await createPartitionsAhead(store.db);
-    expect(created).toHaveLength(DAYS_AHEAD + 1);
-    expect(created[0]).toBe(today);
-    expect(await createPartitionsAhead(store.db)).toEqual([]);
-    expect(await dayPartitions(store.db)).toEqual(created);
+    const created = await createPartitionsAhead(store.db, 2);
+    expect(DAYS_AHEAD).toBe(3);
+    expect(created).toEqual([
+      { from: today, to: await dayAgo(-2) },
+      { from: await dayAgo(-2), to: await dayAgo(-4) },
+    ]);
+    expect(await createPartitionsAhead(store.db, 2)).toEqual([]);
+    expect(await partitionSpans(store.db)).toEqual(created);
     await eventWith("today", "delivered", 0);
-    expect(await rowsIn(partitionName("deliveries", today))).toBe(1);
-    expect(await rowsIn(partitionName("delivery_attempts", today))).toBe(1);
+    expect(await rowsIn(partitionName("deliveries", created[0] as Span))).toBe(1);
+    expect(await rowsIn(partitionName("delivery_attempts", created[0] as Span))).toBe(1);
     expect(await rowsIn("deliveries_default")).toBe(0);
   });
 
   it("leaves a day the default partition holds rows of (an upgraded store's) to the default", async () => {
     await eventWith("before-partitioning", "delivered", 0);
     expect(await rowsIn("deliveries_default")).toBe(1);
-    const created = await createPartitionsAhead(store.db);
-    expect(created).toHaveLength(DAYS_AHEAD);
-    expect(created[0]).toBe(await dayAgo(-1));
+    const created = await createPartitionsAhead(store.db, 1);
+    expect(created.map((span) => span.from)).toEqual([await dayAgo(-1), await dayAgo(-2), await dayAgo(-3)]);
     await eventWith("still-today", "delivered", 0);
     expect(await rowsIn("deliveries_default")).toBe(2);
   });
 
-  it("drops a past day whose deliveries all finished, and keeps a day that still has work or news", async () => {
-    const finishedDay = await partitionsOfDayAgo(40);
-    const queuedDay = await partitionsOfDayAgo(41);
-    const retriedDay = await partitionsOfDayAgo(42);
+  it("drops a past span whose deliveries all finished, and keeps a span that still has work or news", async () => {
+    const retried = await partitionsOfDaysAgo(44, 42);
+    const queued = await partitionsOfDaysAgo(42, 40);
+    const finished = await partitionsOfDaysAgo(40, 38);
+    // Past the cutoff in part only: its old deliveries stay until the whole span is.
+    const straddling = await partitionsOfDaysAgo(38, 28);
     await eventWith("finished-a", "delivered", 39.5, 2);
-    await eventWith("finished-b", "dead", 39.5, 3);
-    await eventWith("queued-finished", "delivered", 40.5);
+    await eventWith("finished-b", "dead", 38.5, 3);
+    await eventWith("queued-finished", "delivered", 41.5);
     await eventWith("queued", "retrying", 40.5);
-    await eventWith("retried", "delivered", 41.5);
+    await eventWith("retried", "delivered", 43.5);
     await store.db.execute(sql`
       update deliveries d set updated_at = now() - interval '2 days'
       from events e where e.key = d.event_key and e.id = 'retried'`);
-    expect(await rowsIn(partitionName("deliveries", finishedDay))).toBe(2);
+    await eventWith("straddling", "delivered", 35);
+    expect(await rowsIn(partitionName("deliveries", finished))).toBe(2);
 
     const pruned = await pruneFinished(store.db, 30);
-    expect(pruned).toEqual({ deliveries: 3, events: 3, days: [finishedDay] });
-    expect(await dayPartitions(store.db)).toEqual([retriedDay, queuedDay]);
-    // The kept day lost its finished delivery by batch; its queued one, and the retried day, stay.
-    expect(await ids("deliveries")).toEqual(["queued", "retried"]);
-    expect(await rowsIn("delivery_attempts")).toBe(2);
+    expect(pruned).toEqual({ deliveries: 3, events: 3, spans: [finished] });
+    expect(await partitionSpans(store.db)).toEqual([retried, queued, straddling]);
+    // The kept span lost its finished delivery by batch; its queued one, the retried span's and
+    // the straddling span's stay.
+    expect(await ids("deliveries")).toEqual(["queued", "retried", "straddling"]);
+    expect(await rowsIn("delivery_attempts")).toBe(3);
   });
 
   it.runIf(kind === "postgres")(
-    "waits at most a second for a busy table: the day's rows go by batch instead, the empty day at the next run",
+    "waits at most a second for a busy table: the span's rows go by batch instead, the empty span at the next run",
     async () => {
-      const day = await partitionsOfDayAgo(40);
+      const span = await partitionsOfDaysAgo(40, 39);
       await eventWith("finished", "delivered", 39.5);
       // A long read elsewhere: dropping a partition needs the whole table.
       const other = postgres(database.databaseUrl as string, { max: 1, onnotice: () => {} });
@@ -208,12 +220,12 @@ describe.each(storeKinds())("retention on %s", (kind) => {
           await tx`select pg_sleep(3)`;
         });
         await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(await pruneFinished(store.db, 30)).toMatchObject({ days: [], deliveries: 1 });
+        expect(await pruneFinished(store.db, 30)).toMatchObject({ spans: [], deliveries: 1 });
         await reading;
       } finally {
         await other.end();
       }
-      expect(await pruneFinished(store.db, 30)).toMatchObject({ days: [day], deliveries: 0 });
+      expect(await pruneFinished(store.db, 30)).toMatchObject({ spans: [span], deliveries: 0 });
     },
   );
 });
