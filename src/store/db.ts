@@ -82,6 +82,16 @@ export function openStore(options: StoreOptions): Store {
     : openPglite(options.dataDir, progress);
 }
 
+/**
+ * Seconds a pooled connection waits before it connects again after failing, given the failures
+ * the pool has counted since its last success: 0.1 s doubling to at most 1 s. The driver's
+ * default grows to 20 s, so after an outage of a few seconds a connection could wait that long
+ * after the server was back, holding the query queued on it (ingest answered 503 after 10 s).
+ */
+export function reconnectDelayS(failures: number): number {
+  return Math.min(0.1 * 2 ** failures, 1);
+}
+
 function openPostgres(url: string, poolSize: number, progress: (message: string) => void): Store {
   // A name of its own, so the server's pg_stat_activity tells this pool's connections apart.
   const applicationName = `herald-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -90,6 +100,7 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
     // A server that does not answer a connection within this fails the query (a 503), rather
     // than holding it for the driver's default 30 s.
     connect_timeout: CONNECT_TIMEOUT_S,
+    backoff: reconnectDelayS,
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
