@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { refuseManagedChange } from "../config-file/managed";
 import { NotFoundError, parseOrThrow, ValidationError } from "../errors";
@@ -9,6 +9,7 @@ import { trimLossyQueues } from "../store/lossy";
 import { deleteWebhook, getWebhook, insertWebhook, listWebhooks, updateWebhook } from "../store/webhooks";
 import { mergeDestinationChanges } from "../webhooks/destination-update";
 import { stateOf } from "../webhooks/flow";
+import { findPrototypeKey, PROTOTYPE_KEY_MESSAGE } from "../webhooks/prototype-keys";
 import {
   inputToRow,
   READ_ONLY_FIELDS,
@@ -41,6 +42,15 @@ const tags = ["Webhooks"];
 const MANAGED_CONFLICT = conflict(
   "The webhook is declared in a config file (`managed_by`): change it there and run herald config apply. Only `is_active` may be switched alone through the API.",
 );
+
+/** A webhook body as read, with no "__proto__" key anywhere, and without the fields a GET adds. */
+async function readWebhookBody(c: Context): Promise<unknown> {
+  const body = await readJson(c);
+  const prototypeKey = findPrototypeKey(body);
+  if (prototypeKey)
+    throw new ValidationError([{ path: prototypeKey.join("."), message: PROTOTYPE_KEY_MESSAGE }]);
+  return withoutReadOnlyFields(body);
+}
 
 function withoutReadOnlyFields(body: unknown): unknown {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
@@ -81,7 +91,7 @@ export function webhookRoutes(deps: ApiDeps) {
     responses: { 201: webhookAnswer("Created"), ...errors(400, 413, 422) },
   });
   app.post("/webhooks", describeCreate, async (c) => {
-    const input = parseOrThrow(webhookInput, withoutReadOnlyFields(await readJson(c)));
+    const input = parseOrThrow(webhookInput, await readWebhookBody(c));
     const row = await insertWebhook(deps.db, {
       ...(await checked(input)),
       stateChangedBy: c.get("principal").name,
@@ -117,7 +127,7 @@ export function webhookRoutes(deps: ApiDeps) {
   /** Partial update: the fields sent replace the stored ones; the result is validated whole. */
   app.put("/webhooks/:id", describeUpdate, async (c) => {
     const existing = await webhookOr404(c.req.param("id"));
-    const patch = withoutReadOnlyFields(await readJson(c));
+    const patch = await readWebhookBody(c);
     if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
       throw new ValidationError([{ path: "", message: "must be a JSON object of the fields to change" }]);
     }

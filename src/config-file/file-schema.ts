@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../store/keys";
+import { findPrototypeKey, PROTOTYPE_KEY_MESSAGE } from "../webhooks/prototype-keys";
 import type { ConfigDocument } from "./document";
 import { ConfigFileError, type FileIssue, type FilePath } from "./errors";
 
@@ -50,6 +51,12 @@ export function parseTopLevel(doc: ConfigDocument): ConfigFile {
   if (doc.value === null || doc.value === undefined) {
     throw new ConfigFileError(doc.file, [
       { path: [], message: "the file is empty: see the README's example" },
+    ]);
+  }
+  const prototypeKey = findPrototypeKey(doc.value);
+  if (prototypeKey) {
+    throw new ConfigFileError(doc.file, [
+      { path: prototypeKey, line: doc.lineAt(prototypeKey), message: PROTOTYPE_KEY_MESSAGE },
     ]);
   }
   const parsed = configFileSchema.safeParse(doc.value);

@@ -48,6 +48,12 @@ describe("reading a config file", () => {
     );
   });
 
+  it("refuses a __proto__ key, which the webhook's settings would lose, at its path and line", async () => {
+    expect(await refusal(`${SIEM}    headers:\n      __proto__: x\n`)).toBe(
+      "herald.yaml:6: webhooks[0].headers.__proto__: __proto__ may not be a key here: it would be lost",
+    );
+  });
+
   it("refuses a bad format option at its path and line, as the format's own schema says", async () => {
     const message = await refusal(`webhooks:
   - name: slack-soc
