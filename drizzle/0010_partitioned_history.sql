@@ -83,4 +83,5 @@ CREATE INDEX "deliveries_queued_due_idx" ON "deliveries" USING btree ("webhook_i
 CREATE INDEX "deliveries_queued_order_idx" ON "deliveries" USING btree ("webhook_id","created_at","event_key") WHERE "status" in ('pending', 'retrying');--> statement-breakpoint
 CREATE INDEX "deliveries_unreported_idx" ON "deliveries" USING btree ("webhook_id") WHERE "status" = 'suppressed' and "reported_by" is null;--> statement-breakpoint
 CREATE INDEX "deliveries_webhook_created_idx" ON "deliveries" USING btree ("webhook_id","created_at");--> statement-breakpoint
-CREATE INDEX "delivery_attempts_delivery_idx" ON "delivery_attempts" USING btree ("delivery_id");
+CREATE INDEX "delivery_attempts_delivery_idx" ON "delivery_attempts" USING btree ("delivery_id");--> statement-breakpoint
+CREATE INDEX "delivery_attempts_webhook_idx" ON "delivery_attempts" USING btree ("webhook_id");

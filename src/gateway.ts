@@ -16,7 +16,7 @@ import { createGatewayMetrics } from "./metrics";
 import { type MetricsServer, startMetricsServer } from "./metrics/server";
 import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
-import { createPartitionsAhead, partitionSpanDays } from "./store/partitions";
+import { createPartitionsAheadOrWait, partitionSpanDays } from "./store/partitions";
 import { startRetention } from "./store/retention";
 import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
@@ -55,7 +55,8 @@ export async function startGateway(
   try {
     await store.migrate();
     // Today's partitions before the first event; maintenance (startRetention) keeps days ahead.
-    if (span !== null) await createPartitionsAhead(store.db, span);
+    if (span !== null)
+      await createPartitionsAheadOrWait(store.db, span, log.child({ component: "retention" }));
   } catch (error) {
     await store.close().catch(() => {});
     throw error;

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
 import { deliveries, deliveryAttempts } from "./schema";
 
@@ -34,8 +35,14 @@ export function partitionSpanDays(kind: "pglite" | "postgres", retentionDays: nu
   return kind === "postgres" ? spanDays(retentionDays) : null;
 }
 
-/** How long dropping a span waits for its lock on the two tables before it waits for the next run. */
-const LOCK_WAIT = "1s";
+/**
+ * How long creating or dropping a partition waits for a table's lock before it gives up until
+ * the next run. Below PostgreSQL's deadlock_timeout (1 s): in a lock cycle with ingest or a claim
+ * (creating a partition locks `deliveries`, then `events` and `webhooks` for its foreign keys;
+ * ingest takes `events`, then `deliveries`), this transaction gives up first, so the other never
+ * fails; and ingest never queues longer than this behind a lock it asked for.
+ */
+const LOCK_WAIT = "500ms";
 
 /** Advisory lock (one-key form) held while partitions are created or dropped, so processes take turns. */
 const PARTITION_LOCK_ID = 7_460_400;
@@ -60,6 +67,7 @@ export function partitionName(table: string, { from, to }: Span): string {
 export async function createPartitionsAhead(db: Db, span: number): Promise<Span[]> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
+    await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_WAIT}'`));
     const [row] = await queryRows<{ today: string; held_until: string | null }>(
       tx as unknown as Db,
       sql`select (now() at time zone 'utc')::date::text as today,
@@ -77,6 +85,20 @@ export async function createPartitionsAhead(db: Db, span: number): Promise<Span[
     }
     return created;
   });
+}
+
+/**
+ * createPartitionsAhead, logged; when a table stays locked past LOCK_WAIT, a warning, and the
+ * partitions wait for the next run (rows go to the default partition meanwhile).
+ */
+export async function createPartitionsAheadOrWait(db: Db, span: number, log: Logger): Promise<void> {
+  try {
+    const created = await createPartitionsAhead(db, span);
+    if (created.length > 0) log.info("created the partitions of days ahead", { spans: created });
+  } catch (error) {
+    if (!isLockNotAvailable(error)) throw error;
+    log.warn("could not create the partitions ahead: a table stayed locked; trying again at the next run");
+  }
 }
 
 /** Creates both tables' partitions for one span. */
@@ -121,13 +143,17 @@ export async function dropFinishedSpans(
   for (const span of await partitionSpans(db)) {
     if (span.to > cutoffDay) break;
     // Read without a lock first: the scan of a whole span should not hold ingest or the claim up.
-    const count = await finishedBefore(db, partitionName("deliveries", span), cutoff);
+    const count = await finishedBefore(db, partitionName("deliveries", span), cutoff).catch(
+      droppedElsewhere("gone" as const),
+    );
+    if (count === "gone") continue;
     const dropped =
       count !== null &&
       (await dropIfStillFinished(db, span).catch((error) => {
-        if (sqlState(error) === LOCK_NOT_AVAILABLE) return false;
-        throw error;
+        if (isLockNotAvailable(error)) return false;
+        return droppedElsewhere("gone" as const)(error);
       }));
+    if (dropped === "gone") continue;
     if (!dropped) {
       result.kept.push(span);
       continue;
@@ -163,8 +189,21 @@ function dropIfStillFinished(db: Db, span: Span): Promise<boolean> {
   });
 }
 
-/** PostgreSQL's SQLSTATE for a lock not had within lock_timeout. */
-const LOCK_NOT_AVAILABLE = "55P03";
+/** Whether `error` is a lock not had within lock_timeout (SQLSTATE 55P03). */
+export function isLockNotAvailable(error: unknown): boolean {
+  return sqlState(error) === "55P03";
+}
+
+/**
+ * A handler that answers `gone` for a partition another process dropped meanwhile (SQLSTATE
+ * 42P01, undefined table: processes take turns dropping, but each reads the list first).
+ */
+export function droppedElsewhere<Gone>(gone: Gone): (error: unknown) => Gone {
+  return (error) => {
+    if (sqlState(error) === "42P01") return gone;
+    throw error;
+  };
+}
 
 /** The SQLSTATE of a failed query, from either driver (Drizzle wraps it as the cause). */
 function sqlState(error: unknown): string | undefined {

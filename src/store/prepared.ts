@@ -4,8 +4,9 @@ type Unsafe = postgres.Sql["unsafe"];
 type Begin = (...args: unknown[]) => Promise<unknown>;
 
 /**
- * The client Drizzle is given, with every statement prepared: named, and planned once per
- * connection rather than at every execution. Drizzle prepares only the queries it is asked to
+ * The client Drizzle is given, with every statement that has parameters prepared: named, and
+ * planned once per connection rather than at every execution (postgres-js sends a statement
+ * without parameters by the simple protocol, unprepared; Herald's hot statements all have some). Drizzle prepares only the queries it is asked to
  * by name, and planning a statement over `deliveries` costs per partition
  * (store/partitions.ts): with seven partitions, planning took a fifth off the delivery rate,
  * and preparing every statement raised it above what it was before partitioning (see

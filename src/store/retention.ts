@@ -2,7 +2,13 @@ import { type SQL, sql } from "drizzle-orm";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
-import { createPartitionsAhead, dropFinishedSpans, partitionName, type Span } from "./partitions";
+import {
+  createPartitionsAheadOrWait,
+  dropFinishedSpans,
+  droppedElsewhere,
+  partitionName,
+  type Span,
+} from "./partitions";
 import { deliveries, events } from "./schema";
 
 /** Rows one statement deletes at most: each batch is short, so delivery and ingest go on between. */
@@ -46,6 +52,7 @@ export async function pruneFinished(
   let deliveriesByBatch = 0;
   for (const partition of byBatch) {
     // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
+    // A kept span another process dropped meanwhile has nothing left to prune.
     deliveriesByBatch += await inBatches(
       db,
       sql`with gone as (
@@ -60,7 +67,7 @@ export async function pruneFinished(
           )
           select count(*)::int as count from gone`,
       pause,
-    );
+    ).catch(droppedElsewhere(0));
   }
   const eventsByBatch = await inBatches(
     db,
@@ -115,8 +122,7 @@ export function startRetention(
     if (running) return;
     running = true;
     try {
-      const created = span === null ? [] : await createPartitionsAhead(db, span);
-      if (created.length > 0) log.info("created the partitions of days ahead", { spans: created });
+      if (span !== null) await createPartitionsAheadOrWait(db, span, log);
       if (days === 0) return;
       const started = performance.now();
       const pruned = await pruneFinished(db, days);

@@ -211,6 +211,8 @@ export const deliveryAttempts = pgTable(
   (table) => [
     primaryKey({ columns: [table.id, table.deliveryCreatedAt] }),
     index("delivery_attempts_delivery_idx").on(table.deliveryId),
+    // A deleted webhook's attempts are found by it (the cascade from webhooks).
+    index("delivery_attempts_webhook_idx").on(table.webhookId),
   ],
 );
 
