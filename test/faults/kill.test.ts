@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type Arrival, type EventReceiver, firstArrivalAfter, startEventReceiver } from "./event-receiver";
-import { printFigures, recordFigures } from "./figures";
+import { recordFigures } from "./figures";
 import {
   createProcessStore,
   DELIVERED_WITHIN_MS,
@@ -12,6 +12,7 @@ import {
   idsOf,
   type ProcessStore,
   postRoundRobin,
+  stopAfterEachTest,
   subscribe,
   until,
   waitUntilSettled,
@@ -28,12 +29,7 @@ let store: ProcessStore | undefined;
 let receiver: EventReceiver | undefined;
 const processes: HeraldProcess[] = [];
 
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((herald) => herald.kill()));
-  await receiver?.stopListening();
-  await store?.remove();
-});
-afterAll(printFigures);
+stopAfterEachTest(() => ({ heralds: processes.splice(0), receiver, store }));
 
 /** Posts the events, and returns once a quarter of them have arrived and more are open: delivery is in full swing. */
 async function deliverUntilAQuarter(heralds: HeraldProcess[], prefix: string) {

@@ -1,13 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
-import { printFigures, recordFigures } from "./figures";
+import { recordFigures } from "./figures";
 import { type PrivatePostgres, startPrivatePostgres } from "./private-postgres";
 import {
   DELIVERED_WITHIN_MS,
   envNumber,
   FAULT_SETTINGS,
   faultEvents,
+  sleep,
+  stopAfterEachTest,
   subscribe,
   waitUntilSettled,
 } from "./setup";
@@ -22,14 +24,7 @@ let postgres: PrivatePostgres | undefined;
 let receiver: EventReceiver | undefined;
 let herald: HeraldProcess | undefined;
 
-afterEach(async () => {
-  await herald?.kill();
-  await receiver?.stopListening();
-  await postgres?.remove();
-});
-afterAll(printFigures);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+stopAfterEachTest(() => ({ heralds: herald ? [herald] : [], receiver, store: postgres }));
 
 interface Answer {
   at: number;

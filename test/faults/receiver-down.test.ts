@@ -1,7 +1,7 @@
-import { afterAll, afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
-import { printFigures, recordFigures } from "./figures";
+import { recordFigures } from "./figures";
 import {
   createProcessStore,
   DELIVERED_WITHIN_MS,
@@ -12,6 +12,8 @@ import {
   type ProcessStore,
   postRoundRobin,
   quickStore,
+  sleep,
+  stopAfterEachTest,
   subscribe,
   waitUntilSettled,
 } from "./setup";
@@ -30,14 +32,7 @@ let store: ProcessStore | undefined;
 let receiver: EventReceiver | undefined;
 let herald: HeraldProcess | undefined;
 
-afterEach(async () => {
-  await herald?.kill();
-  await receiver?.stopListening();
-  await store?.remove();
-});
-afterAll(printFigures);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+stopAfterEachTest(() => ({ heralds: herald ? [herald] : [], receiver, store }));
 
 interface AttemptRow {
   attempt: number;

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { expect } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 import { openStore, queryRows } from "../../src/store/db";
 import { createTestDatabase, type StoreKind } from "../support/databases";
 import { rawFixture } from "../support/fixtures";
 import type { HeraldProcess } from "../support/herald-process";
+import type { EventReceiver } from "./event-receiver";
+import { printFigures } from "./figures";
 
 // The fault suite runs in CI, which must stay within its time: small defaults, and environment
 // knobs for a deep run on a quiet machine (FAULT_EVENTS=20000 FAULT_RECEIVER_DOWN_S=60 …).
@@ -127,4 +129,27 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a fault test starts: its Herald processes, its receiver, and its store (or database server). */
+export interface Started {
+  heralds: HeraldProcess[];
+  receiver?: EventReceiver;
+  store?: { remove(): Promise<void> };
+}
+
+/**
+ * Stops after each test what `started` answers (the processes killed, the receiver closed, the
+ * store removed), and prints the file's figures once it is done. Call it at a fault test file's top.
+ */
+export function stopAfterEachTest(started: () => Started): void {
+  afterEach(async () => {
+    const { heralds, receiver, store } = started();
+    await Promise.all(heralds.map((herald) => herald.kill()));
+    await receiver?.stopListening();
+    await store?.remove();
+  });
+  afterAll(printFigures);
 }

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
-import { printFigures, recordFigures } from "./figures";
+import { recordFigures } from "./figures";
 import {
   createProcessStore,
   DELIVERED_WITHIN_MS,
@@ -12,6 +12,7 @@ import {
   type ProcessStore,
   postRoundRobin,
   quickStore,
+  stopAfterEachTest,
   subscribe,
   until,
   waitUntilSettled,
@@ -30,12 +31,7 @@ let store: ProcessStore | undefined;
 let receiver: EventReceiver | undefined;
 const processes: HeraldProcess[] = [];
 
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((herald) => herald.kill()));
-  await receiver?.stopListening();
-  await store?.remove();
-});
-afterAll(printFigures);
+stopAfterEachTest(() => ({ heralds: processes.splice(0), receiver, store }));
 
 it("SIGTERM under load: what is in flight finishes within the grace or is handed back, and a restart delivers everything", async () => {
   store = await createProcessStore(quickStore());

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
-import { printFigures, recordFigures } from "./figures";
+import { recordFigures } from "./figures";
 import {
   createProcessStore,
   DELIVERED_WITHIN_MS,
@@ -11,6 +11,7 @@ import {
   idsOf,
   type ProcessStore,
   postRoundRobin,
+  stopAfterEachTest,
   subscribe,
   waitUntilSettled,
 } from "./setup";
@@ -19,12 +20,7 @@ let store: ProcessStore | undefined;
 let receiver: EventReceiver | undefined;
 const processes: HeraldProcess[] = [];
 
-afterEach(async () => {
-  await Promise.all(processes.splice(0).map((herald) => herald.kill()));
-  await receiver?.stopListening();
-  await store?.remove();
-});
-afterAll(printFigures);
+stopAfterEachTest(() => ({ heralds: processes.splice(0), receiver, store }));
 
 describe.runIf(process.env.TEST_DATABASE_URL)("three Herald processes on one PostgreSQL", () => {
   it("share the queue without a fault: every event arrives exactly once", async () => {
