@@ -70,3 +70,17 @@ export async function withinTime<T>(work: Promise<T>, ms: number, what: string):
     clearTimeout(timer);
   }
 }
+
+/**
+ * The string `code`s of an error and of the errors it wraps, outermost first: a driver's code
+ * (SQLSTATE "55P03", "ECONNREFUSED") sits on the cause of the error Drizzle throws.
+ */
+export function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let current = error, depth = 0; current instanceof Object && depth < 5; depth += 1) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === "string") codes.push(code);
+    current = cause;
+  }
+  return codes;
+}

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ConflictError, NotFoundError, StoreTimeoutError, ValidationError } from "../errors";
+import { ConflictError, errorCodes, NotFoundError, StoreTimeoutError, ValidationError } from "../errors";
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
   return { error: code, message, ...extra };
@@ -39,12 +39,7 @@ const UNAVAILABLE_RETRY_AFTER_S = 1;
 
 /** Whether `error`, or an error it wraps (Drizzle wraps the driver's), says the database is unreachable. */
 export function isDatabaseUnreachable(error: unknown): boolean {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth += 1) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string" && (UNREACHABLE_CODES.has(code) || /^(08|57P)/.test(code))) return true;
-    cause = cause.cause;
-  }
-  return false;
+  return errorCodes(error).some((code) => UNREACHABLE_CODES.has(code) || /^(08|57P)/.test(code));
 }
 
 /** Every error becomes JSON with a code and a message naming the field and the reason. */

@@ -1,3 +1,4 @@
+import { errorCodes } from "../errors";
 import type { Db } from "../store/db";
 import { type AttemptRecord, recordAttempts } from "../store/queue";
 import { createOperatorEvents } from "./operator-events";
@@ -104,8 +105,5 @@ export function createRecorder(db: Db, options: RecorderOptions): Recorder {
 }
 
 function isDataError(error: unknown): boolean {
-  const code =
-    (error as { cause?: { code?: unknown }; code?: unknown }).cause?.code ??
-    (error as { code?: unknown }).code;
-  return typeof code === "string" && code.startsWith("22");
+  return errorCodes(error).some((code) => code.startsWith("22"));
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { errorCodes } from "../errors";
 import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
 import { deliveries, deliveryAttempts } from "./schema";
@@ -191,7 +192,7 @@ function dropIfStillFinished(db: Db, span: Span): Promise<boolean> {
 
 /** Whether `error` is a lock not had within lock_timeout (SQLSTATE 55P03). */
 export function isLockNotAvailable(error: unknown): boolean {
-  return sqlState(error) === "55P03";
+  return errorCodes(error).includes("55P03");
 }
 
 /**
@@ -200,18 +201,9 @@ export function isLockNotAvailable(error: unknown): boolean {
  */
 export function droppedElsewhere<Gone>(gone: Gone): (error: unknown) => Gone {
   return (error) => {
-    if (sqlState(error) === "42P01") return gone;
+    if (errorCodes(error).includes("42P01")) return gone;
     throw error;
   };
-}
-
-/** The SQLSTATE of a failed query, from either driver (Drizzle wraps it as the cause). */
-function sqlState(error: unknown): string | undefined {
-  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }
 
 /** How many deliveries the partition holds, if all finished before `cutoff`; null if one did not. */
