@@ -11,6 +11,7 @@
  * by batches. Printed: how long each step took, and the live webhook's rate, latency and longest
  * pause for the events posted before, during each step, and after.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { openStore } from "../src/store/db";
 import { createPartitions, dropFinishedSpans } from "../src/store/partitions";
@@ -24,7 +25,6 @@ const STREAM_BATCH = 50;
 /** The UTC day `ago` days before today, as `YYYY-MM-DD`. */
 const dayAgo = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
 const say = (text: string) => process.stdout.write(`${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The live webhook's figures for the events posted between `from` and `to`: deliveries per

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
@@ -8,7 +9,6 @@ import {
   envNumber,
   FAULT_SETTINGS,
   faultEvents,
-  sleep,
   stopAfterEachTest,
   subscribe,
   waitUntilSettled,

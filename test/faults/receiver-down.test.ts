@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
 import { type HeraldProcess, startHeraldProcess } from "../support/herald-process";
 import { type EventReceiver, startEventReceiver } from "./event-receiver";
@@ -12,7 +13,6 @@ import {
   type ProcessStore,
   postRoundRobin,
   quickStore,
-  sleep,
   stopAfterEachTest,
   subscribe,
   waitUntilSettled,

@@ -131,8 +131,6 @@ export async function until(what: string, condition: () => boolean, timeoutMs = 
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** What a fault test starts: its Herald processes, its receiver, and its store (or database server). */
 export interface Started {
   heralds: HeraldProcess[];
