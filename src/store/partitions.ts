@@ -59,6 +59,26 @@ export function partitionName(table: string, { from, to }: Span): string {
   return `${table}_p${from.replaceAll("-", "")}_${to.replaceAll("-", "")}`;
 }
 
+/** A partition of deliveries and the partition of attempts that holds their attempts. */
+export interface PartitionPair {
+  deliveries: string;
+  attempts: string;
+}
+
+/** The default partitions: rows no span holds. */
+export const DEFAULT_PARTITIONS: PartitionPair = {
+  deliveries: "deliveries_default",
+  attempts: "delivery_attempts_default",
+};
+
+/** A span's two partitions. */
+export function spanPartitions(span: Span): PartitionPair {
+  return {
+    deliveries: partitionName("deliveries", span),
+    attempts: partitionName("delivery_attempts", span),
+  };
+}
+
 /**
  * Creates partitions of `span` days for both tables, each where the last ends, until they reach
  * DAYS_AHEAD days past today (by the database's clock, UTC); the first from today when none
@@ -72,7 +92,7 @@ export async function createPartitionsAhead(db: Db, span: number): Promise<Span[
     const [row] = await queryRows<{ today: string; held_until: string | null }>(
       tx as unknown as Db,
       sql`select (now() at time zone 'utc')::date::text as today,
-                 (select (max(created_at) at time zone 'utc')::date::text from deliveries_default) as held_until`,
+                 (select (max(created_at) at time zone 'utc')::date::text from ${sql.raw(DEFAULT_PARTITIONS.deliveries)}) as held_until`,
     );
     if (!row) return [];
     const last = (await partitionSpans(tx as unknown as Db)).at(-1);
@@ -144,7 +164,7 @@ export async function dropFinishedSpans(
   for (const span of await partitionSpans(db)) {
     if (span.to > cutoffDay) break;
     // Read without a lock first: the scan of a whole span should not hold ingest or the claim up.
-    const count = await finishedBefore(db, partitionName("deliveries", span), cutoff).catch(
+    const count = await finishedBefore(db, spanPartitions(span).deliveries, cutoff).catch(
       droppedElsewhere("gone" as const),
     );
     if (count === "gone") continue;
@@ -167,7 +187,7 @@ export async function dropFinishedSpans(
 
 /** Drops the span's two partitions unless a delivery in it is queued again; false when it is. */
 function dropIfStillFinished(db: Db, span: Span): Promise<boolean> {
-  const deliveriesOfSpan = partitionName("deliveries", span);
+  const { deliveries: deliveriesOfSpan, attempts: attemptsOfSpan } = spanPartitions(span);
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${PARTITION_LOCK_ID})`);
     // Dropping a partition locks its table whole. Both tables at once, in the order ingest and
@@ -184,7 +204,7 @@ function dropIfStillFinished(db: Db, span: Span): Promise<boolean> {
       ),
     );
     if (row?.queued !== false) return false;
-    await tx.execute(sql.raw(`drop table ${partitionName("delivery_attempts", span)}`));
+    await tx.execute(sql.raw(`drop table ${attemptsOfSpan}`));
     await tx.execute(sql.raw(`drop table ${deliveriesOfSpan}`));
     return true;
   });

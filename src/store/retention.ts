@@ -4,10 +4,11 @@ import type { Logger } from "../logger";
 import { type Db, queryRows } from "./db";
 import {
   createPartitionsAheadOrWait,
+  DEFAULT_PARTITIONS,
   dropFinishedSpans,
   droppedElsewhere,
-  partitionName,
   type Span,
+  spanPartitions,
 } from "./partitions";
 import { deliveries, events } from "./schema";
 
@@ -42,15 +43,8 @@ export async function pruneFinished(
   const cutoffAt = new Date(row?.cutoff ?? Date.now());
   const cutoff = sql`${cutoffAt.toISOString()}::timestamptz`;
   const spans = await dropFinishedSpans(db, cutoffAt);
-  const byBatch = [
-    { deliveries: "deliveries_default", attempts: "delivery_attempts_default" },
-    ...spans.kept.map((span) => ({
-      deliveries: partitionName("deliveries", span),
-      attempts: partitionName("delivery_attempts", span),
-    })),
-  ];
   let deliveriesByBatch = 0;
-  for (const partition of byBatch) {
+  for (const partition of [DEFAULT_PARTITIONS, ...spans.kept.map(spanPartitions)]) {
     // Attempts have no foreign key to cascade by (see the schema): they go in the same statement.
     // A kept span another process dropped meanwhile has nothing left to prune.
     deliveriesByBatch += await inBatches(
