@@ -2,7 +2,7 @@ import { failure } from "../destinations/destination";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type DeliveryMetrics, noDeliveryMetrics } from "../metrics/delivery";
-import { claimDueDeliveries } from "../store/claim";
+import { claimDueDeliveries, returnUnsentClaims } from "../store/claim";
 import type { Db } from "../store/db";
 import { type AttemptRecord, type DeliveryJob, releaseDeliveries } from "../store/queue";
 import { readFlow } from "../webhooks/flow";
@@ -13,6 +13,8 @@ import { createRecorder } from "./recorder";
 import { digestSenders, eventsPerRequestTable } from "./render";
 import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
+import { createSignal } from "./signal";
+import { CLAIM_AHEAD, createWebhookWindows } from "./windows";
 
 export interface EngineSettings {
   /** This process's worker id (store/workers.ts), written on every claim. */
@@ -47,26 +49,6 @@ export interface EngineStatus {
   lastClaimError: string | null;
 }
 
-const never = new Promise<void>(() => {});
-
-/** A promise that can be resolved from outside, re-armed after each use. */
-function createSignal() {
-  let resolve: () => void = () => {};
-  let promise = new Promise<void>((r) => (resolve = r));
-  return {
-    wait(timeoutMs?: number): Promise<void> {
-      if (timeoutMs === undefined) return promise;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-      return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-    },
-    fire() {
-      resolve();
-      promise = new Promise<void>((r) => (resolve = r));
-    },
-  };
-}
-
 /**
  * The delivery engine: claims due deliveries in batches, renders and sends each through its
  * destination, and records the outcome (delivered, retrying with backoff, dead or discarded).
@@ -88,22 +70,31 @@ export function createDeliveryEngine(
     onOperatorEventsError: (error) =>
       log.error("could not emit operator events", { error: describeError(error) }),
   });
+  /** Deliveries claimed by this process and not yet recorded (sent or waiting in their window). */
   const inFlight = new Map<string, DeliveryJob>();
-  /** Requests being sent, by webhook id: what each webhook's max_in_flight is counted against. */
-  const requestsInFlight = new Map<string, number>();
-  /** Requests being sent in all (a batch or a digest is one): what the process's concurrency counts. */
+  /** Requests claimed and not yet recorded in all (a batch or a digest is one): what the process's concurrency counts. */
   let requestCount = 0;
+  const windows = createWebhookWindows();
   const perRequest = eventsPerRequestTable();
   const digests = digestSenders();
   const workArrived = createSignal();
+  /** A request was recorded: the process has room for another. */
   const slotFreed = createSignal();
+  /** A webhook's window has room for more than it has waiting: worth a claim. */
+  const roomOpened = createSignal();
   let running: Promise<void> | undefined;
   let stopping = false;
   let lastClaimAt: Date | null = null;
   let lastClaimError: string | null = null;
 
-  /** Sends deliveries of one webhook as one request (one, unless its format batches) and records each. */
-  async function deliver(jobs: DeliveryJob[]): Promise<AttemptRecord[]> {
+  /**
+   * Sends deliveries of one webhook as one request (one, unless its format batches) and records
+   * each. `answered` sees the decided records before they are committed.
+   */
+  async function deliver(
+    jobs: DeliveryJob[],
+    answered: (records: AttemptRecord[]) => void = () => {},
+  ): Promise<AttemptRecord[]> {
     const now = deps.now();
     const tooOld = (job: DeliveryJob) => isTooOld(job, now, settings.maxDeliveryAgeMs);
     const fresh = jobs.filter((job) => !tooOld(job));
@@ -124,6 +115,7 @@ export function createDeliveryEngine(
       );
       records.push(...retryTogether(decided));
     }
+    answered(records);
     await Promise.all(records.map((record) => recorder.record(record)));
     const recordedAt = deps.now();
     for (const [index, job] of [...stale, ...fresh].entries()) {
@@ -133,30 +125,77 @@ export function createDeliveryEngine(
     return records;
   }
 
-  /** One request's worth of one webhook's jobs. */
-  function launch(jobs: RequestJobs) {
-    const webhookId = jobs[0].webhook.id;
-    requestsInFlight.set(webhookId, (requestsInFlight.get(webhookId) ?? 0) + 1);
+  /** A claimed request: it waits in its webhook's window until it may be sent. */
+  function launch(request: RequestJobs) {
     requestCount += 1;
-    for (const job of jobs) inFlight.set(job.deliveryId, job);
-    metrics.inFlight(jobs.length);
-    deliver(jobs)
-      .catch((error) =>
-        log.error("delivery failed unexpectedly", {
-          ...deliveryLogFields(jobs[0]),
-          deliveries: jobs.length,
-          error: withWebhookSecretsMasked(describeError(error), jobs[0].webhook),
-        }),
-      )
-      .finally(() => {
-        const left = (requestsInFlight.get(webhookId) ?? 1) - 1;
-        if (left > 0) requestsInFlight.set(webhookId, left);
-        else requestsInFlight.delete(webhookId);
-        requestCount -= 1;
-        for (const job of jobs) inFlight.delete(job.deliveryId);
-        metrics.inFlight(-jobs.length);
-        slotFreed.fire();
+    for (const job of request) inFlight.set(job.deliveryId, job);
+    metrics.inFlight(request.length);
+    windows.add(request);
+    sendStartable(request[0].webhook.id);
+  }
+
+  function sendStartable(webhookId: string) {
+    if (stopping) return;
+    for (const request of windows.startable(webhookId)) void send(request);
+  }
+
+  /** The request no longer counts against the process's concurrency. */
+  function settled(request: RequestJobs) {
+    requestCount -= 1;
+    for (const job of request) inFlight.delete(job.deliveryId);
+    metrics.inFlight(-request.length);
+  }
+
+  /**
+   * Sends one request and records it. Its place at the receiver is freed as soon as the receiver
+   * has taken it (delivered), so the webhook's next request goes without waiting for the commit;
+   * otherwise once the outcome is committed, so that a failure's retry time, a 429's hold or a
+   * switch-off is in the store before the webhook's next claim. A hold, or a destination gone,
+   * sends the webhook's waiting requests back to the queue unsent.
+   */
+  async function send(request: RequestJobs) {
+    const webhookId = request[0].webhook.id;
+    let placeHeld = true;
+    const freePlace = () => {
+      if (!placeHeld) return;
+      placeHeld = false;
+      windows.done(webhookId);
+      sendStartable(webhookId);
+      if (windows.wantsMore(webhookId)) roomOpened.fire();
+    };
+    let withdrawn: RequestJobs[] = [];
+    try {
+      await deliver(request, (records) => {
+        if (records.some((record) => record.throttle !== null || record.gone !== null)) {
+          withdrawn = windows.withdraw(webhookId);
+        } else if (records.every((record) => record.status === "delivered")) {
+          freePlace();
+        }
       });
+      await returnUnsent(withdrawn);
+    } catch (error) {
+      log.error("delivery failed unexpectedly", {
+        ...deliveryLogFields(request[0]),
+        deliveries: request.length,
+        error: withWebhookSecretsMasked(describeError(error), request[0].webhook),
+      });
+    } finally {
+      freePlace();
+      settled(request);
+      slotFreed.fire();
+    }
+  }
+
+  /** Requests claimed and never sent go back to the queue, due at once, their attempt uncounted. */
+  async function returnUnsent(requests: RequestJobs[]) {
+    if (requests.length === 0) return;
+    try {
+      await returnUnsentClaims(db, settings.workerId, requests.flat());
+    } catch (error) {
+      // Their leases run out and they are claimed again.
+      log.error("could not return unsent deliveries to the queue", { error: describeError(error) });
+    }
+    for (const request of requests) settled(request);
   }
 
   let tokenTimer: NodeJS.Timeout | undefined;
@@ -178,20 +217,24 @@ export function createDeliveryEngine(
 
   async function loop() {
     while (!stopping) {
+      // Read before claiming: what happens while the claim runs wakes the wait after it at once.
+      const seen = { work: workArrived.fired, room: roomOpened.fired, slot: slotFreed.fired };
       const room = settings.concurrency - requestCount;
       // Claim in sizeable batches: wait for half a batch of room unless nothing is in flight.
       if (room <= 0 || (requestCount > 0 && room < Math.min(settings.claimBatch, settings.concurrency) / 2)) {
-        await slotFreed.wait();
+        await slotFreed.after(seen.slot);
         continue;
       }
+      const limit = Math.min(room, settings.claimBatch);
       let jobs: DeliveryJob[];
       try {
         const started = performance.now();
         jobs = await claimDueDeliveries(db, {
-          limit: Math.min(room, settings.claimBatch),
+          limit,
           leaseMs: settings.leaseMs,
           workerId: settings.workerId,
-          requestsInFlight,
+          requestsHeld: windows.held(),
+          claimAhead: CLAIM_AHEAD,
           eventsPerRequest: perRequest,
           digestSenders: digests,
         });
@@ -201,21 +244,21 @@ export function createDeliveryEngine(
       } catch (error) {
         lastClaimError = describeError(error);
         log.error("could not claim deliveries", { error: lastClaimError });
-        await workArrived.wait(settings.pollIntervalMs);
+        await workArrived.after(seen.work, settings.pollIntervalMs);
         continue;
       }
       if (stopping) {
-        await releaseDeliveries(db, settings.workerId, jobs);
+        await returnUnsentClaims(db, settings.workerId, jobs);
         break;
       }
       for (const group of requests(jobs)) launch(group);
       wakeForNextToken(jobs);
-      // Nothing due, or every webhook with work at its max_in_flight: look again when work
-      // arrives, or when a delivery ends and frees its webhook a slot, or at the next poll.
-      if (jobs.length === 0) {
+      // Less than the limit: every webhook with due work has its window full. Look again when
+      // work arrives, when a window has room, or at the next poll.
+      if (jobs.length < limit) {
         await Promise.race([
-          workArrived.wait(settings.pollIntervalMs),
-          inFlight.size > 0 ? slotFreed.wait() : never,
+          workArrived.after(seen.work, settings.pollIntervalMs),
+          roomOpened.after(seen.room),
         ]);
       }
     }
@@ -233,9 +276,13 @@ export function createDeliveryEngine(
       clearTimeout(tokenTimer);
       workArrived.fire();
       slotFreed.fire();
+      roomOpened.fire();
       await running;
+      await returnUnsent(windows.withdrawAll());
       const deadline = Date.now() + graceMs;
-      while (inFlight.size > 0 && Date.now() < deadline) await slotFreed.wait(deadline - Date.now());
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        await slotFreed.after(slotFreed.fired, deadline - Date.now());
+      }
       const unfinished = [...inFlight.values()];
       if (unfinished.length > 0) {
         log.info("releasing deliveries still in flight", { count: unfinished.length });

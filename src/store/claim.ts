@@ -13,8 +13,13 @@ export interface ClaimLimits {
   leaseMs: number;
   /** The claiming worker (store/workers.ts): if it dies, its claims are handed back at once. */
   workerId: string;
-  /** This process's requests in flight, by webhook id: each webhook's max_in_flight is counted against them. */
-  requestsInFlight: ReadonlyMap<string, number>;
+  /** This process's requests held (sending or claimed to be sent), by webhook id. */
+  requestsHeld: ReadonlyMap<string, number>;
+  /**
+   * Each webhook may hold this many times its max_in_flight in requests (delivery/windows.ts
+   * sends only max_in_flight at once); while a 429 hold is probed, one.
+   */
+  claimAhead: number;
   /** Events one request carries, by "<format> <destination kind>" (absent: one). */
   eventsPerRequest: Readonly<Record<string, number>>;
   /** The formats and destination kinds that together send a grouping webhook's digests (delivery/render.ts). */
@@ -36,7 +41,7 @@ export interface ClaimLimits {
  * database: the rate limit is a GCRA whose theoretical arrival time is the webhook's `rate_tat`.
  */
 export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<DeliveryJob[]> {
-  const inFlight = JSON.stringify(Object.fromEntries(limits.requestsInFlight));
+  const held = JSON.stringify(Object.fromEntries(limits.requestsHeld));
   const perRequest = JSON.stringify(limits.eventsPerRequest);
   const queued = sql.raw("status in ('pending', 'retrying')");
   const digestFormats = `{${limits.digestSenders.formats}}`;
@@ -49,8 +54,9 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
           -- After a receiver's 429 hold (throttle_reason set until a success clears it), one
           -- request probes at a time: the whole max_in_flight at once would mostly meet 429s again.
           greatest(0, case when w.throttle_reason is not null then 1
-                           else coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT}) end
-                      - coalesce((${inFlight}::jsonb->>w.id::text)::int, 0)) as slots,
+                           else coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
+                                * ${limits.claimAhead}::int end
+                      - coalesce((${held}::jsonb->>w.id::text)::int, 0)) as slots,
           coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as per_request,
           jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[])
             and w.destination->>'kind' = any(${digestKinds}::text[]) as digests,
@@ -173,6 +179,25 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
       },
     ];
   });
+}
+
+/**
+ * Undoes this worker's claims of deliveries it never sent (they waited for a place and their
+ * webhook was held by a 429, or the engine is stopping): due again at once, the attempt not
+ * counted, nothing in their history. A claim that is no longer this worker's is left alone.
+ */
+export async function returnUnsentClaims(
+  db: Db,
+  workerId: string,
+  claims: { deliveryId: string; attempt: number }[],
+): Promise<void> {
+  if (claims.length === 0) return;
+  const rows = JSON.stringify(claims.map((claim) => ({ id: claim.deliveryId, attempt: claim.attempt })));
+  await db.execute(sql`
+    update ${deliveries} d
+    set attempt = d.attempt - 1, next_attempt_at = now(), claimed_by = null, updated_at = now()
+    from json_to_recordset(${rows}::json) as v(id uuid, attempt int)
+    where d.id = v.id and d.attempt = v.attempt and d.claimed_by = ${workerId}::uuid`);
 }
 
 interface ClaimedRow {

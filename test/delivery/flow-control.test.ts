@@ -24,13 +24,22 @@ describe.each(storeKinds())("flow control on %s", (kind) => {
   it("a receiver that hangs holds only its webhook's max_in_flight; another webhook is delivered meanwhile", async () => {
     const hanging = await receiver(() => new Promise(() => {}));
     const healthy = await receiver();
-    await subscribe(gateway, { name: "hangs", url: hanging.url, max_in_flight: 4, timeout_ms: 30_000 });
+    const stuck = await subscribe(gateway, {
+      name: "hangs",
+      url: hanging.url,
+      max_in_flight: 4,
+      timeout_ms: 30_000,
+    });
     const fine = await subscribe(gateway, { name: "fine", url: healthy.url });
     await post(bans(300));
     // All 300 arrive while the hanging receiver still holds its requests (it answers after 30 s at the soonest).
     await healthy.waitFor(300, 25_000);
+    await hanging.waitFor(4);
     expect(hanging.requests).toHaveLength(4);
     await deliveriesIn(gateway, fine.id, 300, ["delivered"]);
+    // Four more are claimed to go the moment a place frees; the rest wait in the queue.
+    const claimed = (await deliveriesOf(gateway, stuck.id)).filter((delivery) => delivery.attempt > 0);
+    expect(claimed).toHaveLength(8);
   });
 
   it("a 429 with Retry-After holds every delivery of the webhook until then, and is not a failure", async () => {
@@ -54,6 +63,9 @@ describe.each(storeKinds())("flow control on %s", (kind) => {
     for (const time of after) expect(time - first).toBeGreaterThanOrEqual(1900);
     const deliveries = await deliveriesIn(gateway, webhook.id, 5, ["delivered"]);
     expect(deliveries.every((delivery) => delivery.status === "delivered")).toBe(true);
+    // The one claimed ahead and waiting to be sent went back to the queue unsent: one attempt each,
+    // but the throttled delivery's two.
+    expect(deliveries.map((delivery) => delivery.attempt).sort()).toEqual([1, 1, 1, 1, 2]);
     const { body } = await gateway.api("GET", `/api/v1/webhooks/${webhook.id}`);
     expect(body.failure_count).toBe(0);
   });

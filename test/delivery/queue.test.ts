@@ -35,7 +35,8 @@ function limits(limit: number, leaseMs: number, workerId = WORKER) {
     limit,
     leaseMs,
     workerId,
-    requestsInFlight: new Map(),
+    requestsHeld: new Map(),
+    claimAhead: 1,
     eventsPerRequest: {},
     digestSenders: { formats: [], kinds: [] },
   };

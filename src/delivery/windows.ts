@@ -1,0 +1,94 @@
+import type { WebhookRow } from "../store/webhooks";
+import { readFlow } from "../webhooks/flow";
+import type { RequestJobs } from "./requests";
+
+/**
+ * How far ahead of its sending the engine claims for a webhook: up to this many times its
+ * max_in_flight in requests, the rest waiting here in memory. The next requests are then at hand
+ * the moment a receiver answers, rather than a claim's round trip later. Two keeps a waiting
+ * request's lease safe: it starts within one send's timeout (at most 30 s) of its claim, because
+ * each request ahead of it frees a place when answered, so it ends well inside the 90 s lease.
+ */
+export const CLAIM_AHEAD = 2;
+
+/** A webhook's window: the requests being sent, and those claimed and waiting for a place. */
+interface Window {
+  sending: number;
+  waiting: RequestJobs[];
+  /** How many may be sent at once, as the webhook's row said at its latest claim. */
+  places: number;
+  /** That row: a claim's jobs share their webhook's row, so `places` is read once per claim. */
+  row: WebhookRow | null;
+}
+
+/**
+ * Each webhook's requests in this process: at most its `max_in_flight` are sent at once (one
+ * while a 429 hold is being probed), the other claimed ones wait, in claim order.
+ */
+export function createWebhookWindows() {
+  const windows = new Map<string, Window>();
+
+  const forget = (webhookId: string, window: Window) => {
+    if (window.sending === 0 && window.waiting.length === 0) windows.delete(webhookId);
+  };
+
+  return {
+    /** Queues a claimed request behind the others of its webhook. */
+    add(request: RequestJobs) {
+      const { webhook } = request[0];
+      const window = windows.get(webhook.id) ?? { sending: 0, waiting: [], places: 0, row: null };
+      if (window.row !== webhook) [window.row, window.places] = [webhook, placesOf(webhook)];
+      window.waiting.push(request);
+      windows.set(webhook.id, window);
+    },
+    /** The webhook's waiting requests that may start now; each counts as sending until `done`. */
+    startable(webhookId: string): RequestJobs[] {
+      const window = windows.get(webhookId);
+      if (!window) return [];
+      const started: RequestJobs[] = [];
+      while (window.waiting.length > 0 && window.sending < window.places) {
+        started.push(window.waiting.shift() as RequestJobs);
+        window.sending += 1;
+      }
+      return started;
+    },
+    /** A request of the webhook no longer holds a place at its receiver. */
+    done(webhookId: string) {
+      const window = windows.get(webhookId);
+      if (!window) return;
+      window.sending -= 1;
+      forget(webhookId, window);
+    },
+    /**
+     * Whether a claim would be worth it for the webhook: at most half its places' worth waits.
+     * Claiming at every freed place would make many small claims.
+     */
+    wantsMore(webhookId: string): boolean {
+      const window = windows.get(webhookId);
+      return !window || window.waiting.length <= Math.floor(window.places / 2);
+    },
+    /** Takes the webhook's waiting requests out, unsent (its receiver asked to hold off). */
+    withdraw(webhookId: string): RequestJobs[] {
+      const window = windows.get(webhookId);
+      if (!window) return [];
+      const withdrawn = window.waiting.splice(0);
+      forget(webhookId, window);
+      return withdrawn;
+    },
+    /** Every waiting request, taken out unsent (the engine is stopping). */
+    withdrawAll(): RequestJobs[] {
+      return [...windows.keys()].flatMap((webhookId) => this.withdraw(webhookId));
+    },
+    /** Requests held per webhook, sending or waiting: what the claim counts against max_in_flight. */
+    held(): Map<string, number> {
+      return new Map([...windows].map(([id, window]) => [id, window.sending + window.waiting.length]));
+    },
+  };
+}
+
+export type WebhookWindows = ReturnType<typeof createWebhookWindows>;
+
+/** Requests a webhook may have at its receiver at once: one while a 429 hold is being probed. */
+function placesOf(webhook: WebhookRow): number {
+  return webhook.throttleReason !== null ? 1 : readFlow(webhook.flow).max_in_flight;
+}
