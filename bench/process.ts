@@ -4,14 +4,13 @@ import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
 
-/** Starts a TypeScript entry point in its own Node process. */
+/** Starts an entry point in its own Node process (a TypeScript one through tsx). */
 export function startProcess(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(
     process.execPath,
     [
       ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
-      "--import",
-      "tsx",
+      ...(script.endsWith(".ts") ? ["--import", "tsx"] : []),
       join(ROOT, script),
       ...args,
     ],

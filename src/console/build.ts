@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -27,7 +27,7 @@ const CONTENT_TYPES: Record<string, string> = {
   svg: "image/svg+xml",
 };
 
-const appFile = (name: string) => fileURLToPath(new URL(`./app/${name}`, import.meta.url));
+const appFile = (name: string) => join(import.meta.dirname, "app", name);
 
 /**
  * Bundles the client (src/console/app: TypeScript and Preact from main.tsx, console.css and the

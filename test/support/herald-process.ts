@@ -64,7 +64,8 @@ export async function startHeraldProcess(
     ...env,
     PORT: env.PORT ?? String(await freePort()),
   };
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/main.ts"), "serve"], {
+  // As `npm start` runs it: bundled by src/launch.mjs.
+  const child = spawn(process.execPath, [join(ROOT, "src/launch.mjs"), "serve"], {
     cwd: ROOT,
     env: { ...process.env, ...settings },
     stdio: ["ignore", "pipe", "pipe"],
