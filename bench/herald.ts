@@ -12,7 +12,12 @@ export type Store = "pglite" | "postgres";
 
 const TOKEN = "bench-admin-token-0123456789";
 
+/** The headers of a JSON call to Herald's API as its admin. */
+export const ADMIN_HEADERS = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+
 export interface Herald {
+  /** Its base URL, for a client of one's own (with ADMIN_HEADERS). */
+  url: string;
   /** Its PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
   /** A call to Herald's API as its admin. */
@@ -23,13 +28,23 @@ export interface Herald {
   stop(): Promise<void>;
 }
 
-async function freshPostgresDatabase(serverUrl: string): Promise<string> {
+/** A database of this bench process's own, so that two benches on one server keep apart. */
+const benchDatabase = () => `herald_bench_${process.pid}`;
+
+async function onServer(serverUrl: string, statement: string): Promise<void> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe("drop database if exists herald_bench with (force)");
-  await admin.unsafe("create database herald_bench");
-  await admin.end();
+  try {
+    await admin.unsafe(statement);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function freshPostgresDatabase(serverUrl: string): Promise<string> {
+  await onServer(serverUrl, `drop database if exists ${benchDatabase()} with (force)`);
+  await onServer(serverUrl, `create database ${benchDatabase()}`);
   const url = new URL(serverUrl);
-  url.pathname = "/herald_bench";
+  url.pathname = `/${benchDatabase()}`;
   return url.toString();
 }
 
@@ -45,7 +60,8 @@ export async function startHerald(
   const dataDir = mkdtempSync(join(tmpdir(), "herald-bench-"));
   const port = 18_000 + Math.floor(Math.random() * 1000);
   const databaseUrl = store === "postgres" && serverUrl ? await freshPostgresDatabase(serverUrl) : undefined;
-  const child = startProcess("src/main.ts", ["serve"], {
+  // As `npm start` runs it: bundled (src/launch.mjs).
+  const child = startProcess("src/launch.mjs", ["serve"], {
     PORT: String(port),
     HOST: "127.0.0.1",
     HERALD_ADMIN_TOKEN: TOKEN,
@@ -56,12 +72,13 @@ export async function startHerald(
   const stop = async () => {
     await stopProcess(child);
     rmSync(dataDir, { recursive: true, force: true });
+    if (databaseUrl && serverUrl) await onServer(serverUrl, `drop database ${benchDatabase()} with (force)`);
   };
   const base = `http://127.0.0.1:${port}`;
   const call = (method: string, path: string, body?: unknown) =>
     fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      headers: ADMIN_HEADERS,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   try {
@@ -71,6 +88,7 @@ export async function startHerald(
     throw error;
   }
   return {
+    url: base,
     databaseUrl,
     call,
     async createWebhook(settings) {
