@@ -67,10 +67,14 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
                    greatest(1, floor((w.flow->'rate_limit'->>'per_second')::float8)::int)) as burst,
           greatest(coalesce(w.rate_tat, now()), now()) as tat
         from ${webhooks} w
+        -- One due delivery per webhook, looked up in the queue index. As an EXISTS, the planner
+        -- (its estimate of due rows far off during a burst) hashed every due delivery first:
+        -- 10 ms per claim with 3,000 due.
+        cross join lateral (select 1 from ${deliveries} d
+                            where d.webhook_id = w.id and d.${queued} and d.next_attempt_at <= now()
+                            limit 1) due
         where w.is_active and not w.paused
           and (w.throttled_until is null or w.throttled_until <= now())
-          and exists (select 1 from ${deliveries} d
-                      where d.webhook_id = w.id and d.${queued} and d.next_attempt_at <= now())
         for update of w skip locked
       ), allowed as (
         -- Messages this webhook may be sent now: a digest of a group is one message, otherwise
