@@ -129,6 +129,17 @@ describe("one Herald process per embedded store", { timeout: 180_000 }, () => {
     expect(failed.stderr).toMatch(/most likely damaged/);
     expect(() => readFileSync(join(dataDir, LOCK_FILE_NAME))).toThrow(/ENOENT/);
   });
+
+  it("says so, naming the directory, when the store's files cannot be created", async () => {
+    // initdb makes a directory "base": a file of that name is in its way.
+    writeFileSync(join(dataDir, "base"), "in the way");
+    const failed = await herald(["migrate"], dataDir);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      `cannot create the embedded store in ${dataDir}: PostgreSQL's initdb failed`,
+    );
+    expect(() => readFileSync(join(dataDir, LOCK_FILE_NAME))).toThrow(/ENOENT/);
+  });
 });
 
 describe("the data directory lock", () => {

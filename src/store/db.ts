@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -10,6 +10,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { lockDataDir } from "./data-dir-lock";
+import { createPgliteStore, openPgliteClient } from "./pglite";
 import { preparingAll } from "./prepared";
 import * as schema from "./schema";
 
@@ -161,7 +162,7 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
 }
 
 function openPglite(dataDir: string, progress: (message: string) => void): Store {
-  if (dataDir.startsWith("memory://")) return pgliteStore(new PGlite(dataDir), dataDir, progress);
+  if (dataDir.startsWith("memory://")) return pgliteStore(openPgliteClient(dataDir), dataDir, progress);
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   try {
     mkdirSync(dataDir, { recursive: true });
@@ -177,7 +178,15 @@ function openPglite(dataDir: string, progress: (message: string) => void): Store
       ? `creating the embedded store in ${dataDir} (the first start takes 10 to 30 seconds)`
       : `opening the embedded store in ${dataDir}`,
   );
-  const store = pgliteStore(new PGlite(dataDir), dataDir, progress);
+  if (fresh) {
+    try {
+      createPgliteStore(dataDir);
+    } catch (error) {
+      lock.release();
+      throw new StoreOpenError(`cannot create the embedded store in ${dataDir}: ${(error as Error).message}`);
+    }
+  }
+  const store = pgliteStore(openPgliteClient(dataDir), dataDir, progress);
   return {
     ...store,
     async close() {
