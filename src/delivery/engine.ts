@@ -14,7 +14,7 @@ import { digestSenders, eventsPerRequestTable } from "./render";
 import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 import { createSignal } from "./signal";
-import { CLAIM_AHEAD, createWebhookWindows } from "./windows";
+import { createWebhookWindows, MAX_CLAIM_AHEAD } from "./windows";
 
 export interface EngineSettings {
   /** This process's worker id (store/workers.ts), written on every claim. */
@@ -234,7 +234,7 @@ export function createDeliveryEngine(
           leaseMs: settings.leaseMs,
           workerId: settings.workerId,
           requestsHeld: windows.held(),
-          claimAhead: CLAIM_AHEAD,
+          maxClaimAhead: MAX_CLAIM_AHEAD,
           eventsPerRequest: perRequest,
           digestSenders: digests,
         });

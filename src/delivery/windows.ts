@@ -3,13 +3,14 @@ import { readFlow } from "../webhooks/flow";
 import type { RequestJobs } from "./requests";
 
 /**
- * How far ahead of its sending the engine claims for a webhook: up to this many times its
+ * How far ahead of its sending the engine may claim for a webhook: up to this many times its
  * max_in_flight in requests, the rest waiting here in memory. The next requests are then at hand
- * the moment a receiver answers, rather than a claim's round trip later. Two keeps a waiting
- * request's lease safe: it starts within one send's timeout (at most 30 s) of its claim, because
- * each request ahead of it frees a place when answered, so it ends well inside the 90 s lease.
+ * the moment a receiver answers, rather than a claim's round trip later, and a claim can take
+ * many at once. The claim lowers it for a webhook whose timeout_ms would put its last waiting
+ * request's end past the lease (store/claim.ts), and it bounds what a hanging receiver holds of
+ * the process's HERALD_DELIVERY_CONCURRENCY: four times its max_in_flight.
  */
-export const CLAIM_AHEAD = 2;
+export const MAX_CLAIM_AHEAD = 4;
 
 /** A webhook's window: the requests being sent, and those claimed and waiting for a place. */
 interface Window {

@@ -16,10 +16,10 @@ export interface ClaimLimits {
   /** This process's requests held (sending or claimed to be sent), by webhook id. */
   requestsHeld: ReadonlyMap<string, number>;
   /**
-   * Each webhook may hold this many times its max_in_flight in requests (delivery/windows.ts
+   * Each webhook may hold up to this many times its max_in_flight in requests (delivery/windows.ts
    * sends only max_in_flight at once); while a 429 hold is probed, one.
    */
-  claimAhead: number;
+  maxClaimAhead: number;
   /** Events one request carries, by "<format> <destination kind>" (absent: one). */
   eventsPerRequest: Readonly<Record<string, number>>;
   /** The formats and destination kinds that together send a grouping webhook's digests (delivery/render.ts). */
@@ -42,6 +42,11 @@ export interface ClaimLimits {
  */
 export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<DeliveryJob[]> {
   const held = JSON.stringify(Object.fromEntries(limits.requestsHeld));
+  // A waiting request starts once each round of max_in_flight ahead of it has answered, each
+  // within timeout_ms: claiming n rounds' worth, the last one ends within n × timeout_ms. Fewer
+  // rounds for a slow webhook keep that 10 s inside the lease, so no other process takes it.
+  const claimAhead = sql`least(${limits.maxClaimAhead}::int,
+    greatest(1, floor((${limits.leaseMs}::int - 10000) / w.timeout_ms)::int))`;
   const perRequest = JSON.stringify(limits.eventsPerRequest);
   const queued = sql.raw("status in ('pending', 'retrying')");
   const digestFormats = `{${limits.digestSenders.formats}}`;
@@ -55,7 +60,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
           -- request probes at a time: the whole max_in_flight at once would mostly meet 429s again.
           greatest(0, case when w.throttle_reason is not null then 1
                            else coalesce((w.flow->>'max_in_flight')::int, ${DEFAULT_MAX_IN_FLIGHT})
-                                * ${limits.claimAhead}::int end
+                                * ${claimAhead} end
                       - coalesce((${held}::jsonb->>w.id::text)::int, 0)) as slots,
           coalesce((${perRequest}::jsonb->>(w.format || ' ' || (w.destination->>'kind')))::int, 1) as per_request,
           jsonb_typeof(w.flow->'group') = 'object' and w.format = any(${digestFormats}::text[])

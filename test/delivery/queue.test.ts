@@ -36,7 +36,7 @@ function limits(limit: number, leaseMs: number, workerId = WORKER) {
     leaseMs,
     workerId,
     requestsHeld: new Map(),
-    claimAhead: 1,
+    maxClaimAhead: 1,
     eventsPerRequest: {},
     digestSenders: { formats: [], kinds: [] },
   };
@@ -94,6 +94,26 @@ describe.each(storeKinds())("the delivery queue on %s", (kind) => {
     );
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
+
+  it("claims up to four times a webhook's max_in_flight ahead, fewer where its timeout would outlast the lease", async () => {
+    const webhook = async (name: string, timeoutMs: number) => {
+      const input = webhookInputSchema.parse({
+        name,
+        url: receiver.url,
+        max_in_flight: 2,
+        timeout_ms: timeoutMs,
+      });
+      return (await insertWebhook(store.db, inputToRow(input))).id;
+    };
+    const quick = await webhook("quick", 5000);
+    // Two rounds of 30 s fit in the 90 s lease with room to spare; three would not.
+    const slow = await webhook("slow", 30_000);
+    await queue(20);
+    const claimed = await claimDueDeliveries(store.db, { ...limits(100, 90_000), maxClaimAhead: 4 });
+    const of = (id: string) => claimed.filter((job) => job.webhook.id === id).length;
+    expect(of(quick)).toBe(8);
+    expect(of(slow)).toBe(4);
+  });
 
   it("a claimed delivery is not claimed again while its lease runs", async () => {
     await queue(3);
