@@ -129,6 +129,7 @@ console.table(
     "delivery p50/p95/p99/max": spread(r.delivery),
     "ingest p50/p95/p99/max": spread(r.ingest),
     "not 202": r.non202,
+    "late (> 120 s after the last post)": r.late,
     "bench's own lag ms": r.maxSendLagMs,
     "peak RSS MiB": r.peakRssMiB,
   })),

@@ -44,6 +44,8 @@ export interface SteadyResult {
   offeredPerSecond: number;
   /** Events received ÷ seconds from the first post to the last receipt. */
   achievedPerSecond: number;
+  /** Accepted events that had not arrived 120 s after the last post (their latency counts as infinite). */
+  late: number;
   /** Post-to-receipt latency, ms. */
   delivery: Summary;
   /** Post-to-answer latency, ms. */
@@ -131,8 +133,8 @@ export async function benchSteady(
       const accepted = posts.filter((p) => p.accepted).length;
       const expected = accepted * size;
       const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
-      for (let count = 0; count < expected; count = await receiver.count()) {
-        if (Date.now() > deadline) throw new Error(`only ${count} of ${expected} events arrived in 120 s`);
+      // An engine that falls behind delivers the rest late: those count as not arrived.
+      for (let count = 0; count < expected && Date.now() < deadline; count = await receiver.count()) {
         await sleep(100);
       }
 
@@ -142,7 +144,10 @@ export async function benchSteady(
       for (const [k, { sentAt, ingestMs, accepted }] of posts.entries()) {
         if (k < WARM_UP_POSTS || !accepted) continue;
         ingest.push(ingestMs);
-        for (let n = 0; n < size; n++) delivery.push((receivedAt[eventId(k, n)] as number) - sentAt);
+        for (let n = 0; n < size; n++) {
+          const at = receivedAt[eventId(k, n)];
+          delivery.push(at === undefined ? Number.POSITIVE_INFINITY : at - sentAt);
+        }
       }
       const lastReceipt = Object.values(receivedAt).reduce((last, at) => Math.max(last, at), 0);
       const firstSent = posts[0]?.sentAt ?? lastReceipt;
@@ -151,7 +156,8 @@ export async function benchSteady(
         events: batches * size,
         seconds,
         offeredPerSecond: ratePerSecond,
-        achievedPerSecond: Math.round(expected / ((lastReceipt - firstSent) / 1000)),
+        achievedPerSecond: Math.round(Object.keys(receivedAt).length / ((lastReceipt - firstSent) / 1000)),
+        late: expected - Object.keys(receivedAt).length,
         delivery: summary(delivery.sort((a, b) => a - b)),
         ingest: summary(ingest.sort((a, b) => a - b)),
         non202: posts.length - accepted,
