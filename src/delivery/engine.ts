@@ -75,6 +75,7 @@ export function createDeliveryEngine(
   /** Requests claimed and not yet recorded in all (a batch or a digest is one): what the process's concurrency counts. */
   let requestCount = 0;
   const windows = createWebhookWindows();
+  let claimsStarted = 0;
   const perRequest = eventsPerRequestTable();
   const digests = digestSenders();
   const workArrived = createSignal();
@@ -87,10 +88,7 @@ export function createDeliveryEngine(
   let lastClaimAt: Date | null = null;
   let lastClaimError: string | null = null;
 
-  /**
-   * Sends deliveries of one webhook as one request (one, unless its format batches) and records
-   * each. `answered` sees the decided records before they are committed.
-   */
+  /** Sends one webhook's deliveries as one request and records each; `answered` sees them first. */
   async function deliver(
     jobs: DeliveryJob[],
     answered: (records: AttemptRecord[]) => void = () => {},
@@ -167,11 +165,12 @@ export function createDeliveryEngine(
     try {
       await deliver(request, (records) => {
         if (records.some((record) => record.throttle !== null || record.gone !== null)) {
-          withdrawn = windows.withdraw(webhookId);
+          withdrawn = windows.holdOff(webhookId);
         } else if (records.every((record) => record.status === "delivered")) {
           freePlace();
         }
       });
+      windows.holdCommitted(webhookId, claimsStarted);
       await returnUnsent(withdrawn);
     } catch (error) {
       log.error("delivery failed unexpectedly", {
@@ -186,23 +185,24 @@ export function createDeliveryEngine(
     }
   }
 
-  /** Requests claimed and never sent go back to the queue, due at once, their attempt uncounted. */
+  /** Claimed jobs never sent go back to the queue, due at once, their attempt uncounted. */
+  async function returnNeverLaunched(jobs: DeliveryJob[]) {
+    if (jobs.length === 0) return;
+    // If this fails, their leases run out and they are claimed again.
+    await returnUnsentClaims(db, settings.workerId, jobs).catch((error) =>
+      log.error("could not return unsent deliveries to the queue", { error: describeError(error) }),
+    );
+  }
+
+  /** The same for launched requests, which then no longer count against the concurrency. */
   async function returnUnsent(requests: RequestJobs[]) {
-    if (requests.length === 0) return;
-    try {
-      await returnUnsentClaims(db, settings.workerId, requests.flat());
-    } catch (error) {
-      // Their leases run out and they are claimed again.
-      log.error("could not return unsent deliveries to the queue", { error: describeError(error) });
-    }
+    await returnNeverLaunched(requests.flat());
     for (const request of requests) settled(request);
   }
 
   let tokenTimer: NodeJS.Timeout | undefined;
-  /**
-   * A rate-limited webhook's next token is free 1/per_second after the last one was spent: look
-   * again then, not only at the next poll, or a rate above burst per poll could never be reached.
-   */
+  // A rate-limited webhook's next token is free 1/per_second after the last one was spent: look
+  // again then, not only at the next poll, or a rate above burst per poll could never be reached.
   function wakeForNextToken(jobs: DeliveryJob[]) {
     const webhooks = new Map(jobs.map((job) => [job.webhook.id, job.webhook]));
     const rates = [...webhooks.values()].map((webhook) => readFlow(webhook.flow).rate_limit?.per_second ?? 0);
@@ -227,6 +227,7 @@ export function createDeliveryEngine(
       }
       const limit = Math.min(room, settings.claimBatch);
       let jobs: DeliveryJob[];
+      const claimNumber = ++claimsStarted;
       try {
         const started = performance.now();
         jobs = await claimDueDeliveries(db, {
@@ -248,10 +249,12 @@ export function createDeliveryEngine(
         continue;
       }
       if (stopping) {
-        await returnUnsentClaims(db, settings.workerId, jobs);
+        await returnNeverLaunched(jobs);
         break;
       }
-      for (const group of requests(jobs)) launch(group);
+      const heldOff = (job: DeliveryJob) => windows.claimedBeforeHold(job.webhook.id, claimNumber);
+      await returnNeverLaunched(jobs.filter(heldOff));
+      for (const group of requests(jobs.filter((job) => !heldOff(job)))) launch(group);
       wakeForNextToken(jobs);
       // Less than the limit: every webhook with due work has its window full. Look again when
       // work arrives, when a window has room, or at the next poll.

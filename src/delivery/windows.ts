@@ -28,6 +28,12 @@ interface Window {
  */
 export function createWebhookWindows() {
   const windows = new Map<string, Window>();
+  /**
+   * Webhooks whose receiver asked to hold off (a 429, or the destination is gone), each with the
+   * number of the last claim started before that outcome was committed (null until it is): such
+   * a claim did not see the hold, so what it took of the webhook must go back unsent.
+   */
+  const holds = new Map<string, number | null>();
 
   const forget = (webhookId: string, window: Window) => {
     if (window.sending === 0 && window.waiting.length === 0) windows.delete(webhookId);
@@ -68,7 +74,21 @@ export function createWebhookWindows() {
       const window = windows.get(webhookId);
       return !window || window.waiting.length <= Math.floor(window.places / 2);
     },
-    /** Takes the webhook's waiting requests out, unsent (its receiver asked to hold off). */
+    /** The webhook's receiver asked to hold off: its waiting requests, taken out unsent. */
+    holdOff(webhookId: string): RequestJobs[] {
+      holds.set(webhookId, null);
+      return this.withdraw(webhookId);
+    },
+    /** The hold is in the store, so claims started after `claimsStarted` see it. */
+    holdCommitted(webhookId: string, claimsStarted: number) {
+      if (holds.get(webhookId) === null) holds.set(webhookId, claimsStarted);
+    },
+    /** Whether claim number `claim` started before the webhook's hold was committed. */
+    claimedBeforeHold(webhookId: string, claim: number): boolean {
+      const hold = holds.get(webhookId);
+      return hold !== undefined && (hold === null || claim <= hold);
+    },
+    /** Takes the webhook's waiting requests out, unsent. */
     withdraw(webhookId: string): RequestJobs[] {
       const window = windows.get(webhookId);
       if (!window) return [];
