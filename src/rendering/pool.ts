@@ -103,11 +103,13 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
         const { tasks, timer } = slot.running;
         slot.running = undefined;
         clearTimeout(timer);
-        for (const [index, task] of tasks.entries()) {
-          const result = message.results[index] as TaskResult;
+        for (const [index, result] of message.results.entries()) {
+          const task = tasks[index] as Task;
           if ("error" in result) task.reject(fromTransferable(result.error));
           else task.resolve(result.value);
         }
+        // The worker stopped early (a slow render): the rest go first in the next message.
+        queues.delivery.unshift(...tasks.slice(message.results.length));
       }
       dispatch();
     });
