@@ -103,13 +103,11 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
         const { tasks, timer } = slot.running;
         slot.running = undefined;
         clearTimeout(timer);
-        for (const [index, result] of message.results.entries()) {
-          const task = tasks[index] as Task;
+        for (const [index, task] of tasks.entries()) {
+          const result = message.results[index] as TaskResult;
           if ("error" in result) task.reject(fromTransferable(result.error));
           else task.resolve(result.value);
         }
-        // The worker stopped early (a slow render): the rest go first in the next message.
-        queues.delivery.unshift(...tasks.slice(message.results.length));
       }
       dispatch();
     });

@@ -35,21 +35,9 @@ templates.limitRenderTime(settings.timeoutMs);
 const port = parentPort;
 if (!port) throw new Error("the render worker runs only as a worker thread");
 
-/**
- * A message's renders stop once they have taken this long, and the pool sends the rest again: a
- * slow template delays the renders sent with it by its own time only.
- */
-const MESSAGE_BUDGET_MS = 20;
-
 // One message at a time, its requests answered together: the pool sends the next only after this answer.
 port.on("message", (requests: RenderRequest[]) => {
-  const started = performance.now();
-  const results = [];
-  for (const request of requests) {
-    results.push(runTask(request));
-    if (performance.now() - started > MESSAGE_BUDGET_MS) break;
-  }
-  port.postMessage({ results });
+  port.postMessage({ results: requests.map(runTask) });
 });
 port.postMessage({ ready: true });
 
