@@ -44,18 +44,15 @@ interface Task {
   request: RenderRequest;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  /** Sent to a worker on its own: it was in a message whose worker had to be replaced. */
-  alone?: boolean;
 }
 
 interface Slot {
   worker: Worker;
   ready: boolean;
-  running?: { tasks: Task[]; timer: NodeJS.Timeout };
+  running?: { task: Task; timer: NodeJS.Timeout };
 }
 
-type TaskResult = { value: unknown } | { error: TransferredError };
-type WorkerMessage = { ready: true } | { results: TaskResult[] };
+type WorkerMessage = { ready: true } | { value: unknown } | { error: TransferredError };
 
 const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
 /**
@@ -66,11 +63,6 @@ const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
  */
 const HARD_TIMEOUT_FACTOR = 4;
 const HARD_TIMEOUT_MIN_MS = 2000;
-/**
- * Delivery renders waiting together go to a worker in one message, up to this many: a message
- * costs the main thread more than a render of a default template costs the worker.
- */
-const TASKS_PER_MESSAGE = 32;
 /** A worker that dies before it is ready is restarted after this pause, not in a tight loop. */
 const RESTART_PAUSE_MS = 1000;
 /** Heap for one worker: room for a batch of large events, and a bound for a template that hoards. */
@@ -100,14 +92,11 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       if ("ready" in message) {
         slot.ready = true;
       } else if (slot.running) {
-        const { tasks, timer } = slot.running;
+        const { task, timer } = slot.running;
         slot.running = undefined;
         clearTimeout(timer);
-        for (const [index, task] of tasks.entries()) {
-          const result = message.results[index] as TaskResult;
-          if ("error" in result) task.reject(fromTransferable(result.error));
-          else task.resolve(result.value);
-        }
+        if ("error" in message) task.reject(fromTransferable(message.error));
+        else task.resolve(message.value);
       }
       dispatch();
     });
@@ -119,11 +108,8 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   function retire(slot: Slot, reason: string) {
     if (!slots.delete(slot)) return;
     if (slot.running) {
-      const { tasks, timer } = slot.running;
-      clearTimeout(timer);
-      // Which of several renders was to blame is unknown: each is tried again on its own.
-      if (tasks.length === 1) tasks[0]?.reject(new RenderAbortedError(reason));
-      else queues.delivery.unshift(...tasks.map((task) => ({ ...task, alone: true })));
+      clearTimeout(slot.running.timer);
+      slot.running.task.reject(new RenderAbortedError(reason));
     }
     void slot.worker.terminate();
     if (closed) return;
@@ -138,36 +124,22 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
     let busyWithApi = 0;
     for (const slot of slots) {
       if (slot.ready) ready++;
-      if (slot.running?.tasks[0]?.lane === "api") busyWithApi++;
+      if (slot.running?.task.lane === "api") busyWithApi++;
     }
     return busyWithApi < ready - 1;
-  }
-
-  /** The next message's tasks: waiting delivery renders together, else one API task. */
-  function nextTasks(): Task[] {
-    const { delivery } = queues;
-    const together = delivery.findIndex((task, index) => task.alone || index === TASKS_PER_MESSAGE);
-    const count = together === 0 ? 1 : together === -1 ? delivery.length : together;
-    if (count > 0) return delivery.splice(0, count);
-    const task = apiMayStart() ? queues.api.shift() : undefined;
-    return task ? [task] : [];
   }
 
   function dispatch() {
     for (const slot of slots) {
       if (!slot.ready || slot.running) continue;
-      const tasks = nextTasks();
-      if (tasks.length === 0) return;
-      // Each render stops itself at the time limit; one of them may overrun it by the margin.
-      const hardTimeoutMs =
-        Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS) +
-        settings.timeoutMs * (tasks.length - 1);
+      const task = queues.delivery.shift() ?? (apiMayStart() ? queues.api.shift() : undefined);
+      if (!task) return;
       const timer = setTimeout(
         () => retire(slot, `the template took longer than ${settings.timeoutMs} ms to render`),
-        hardTimeoutMs,
+        Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS),
       );
-      slot.running = { tasks, timer };
-      slot.worker.postMessage(tasks.map((task) => task.request));
+      slot.running = { task, timer };
+      slot.worker.postMessage(task.request);
     }
   }
 
@@ -191,16 +163,8 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   for (let i = 0; i < settings.workers; i++) spawn();
 
   return {
-    // Only what decides the payload crosses to the worker, not the webhook's whole row.
-    render: ({ format, options, template, destination, url, flow }, events, now, suppressed = 0) =>
-      run(
-        "delivery",
-        "render",
-        { format, options, template, destination, url, flow },
-        events,
-        now,
-        suppressed,
-      ),
+    render: (webhook, events, now, suppressed = 0) =>
+      run("delivery", "render", webhook, events, now, suppressed),
     validate: (input, now) => run("api", "validate", input, now).catch(asTemplateIssue),
     preview: (input, event, now, eventPath) =>
       run("api", "preview", input, event, now, eventPath).catch(asTemplateIssue),
@@ -215,7 +179,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       for (const { running } of stopping) {
         if (!running) continue;
         clearTimeout(running.timer);
-        for (const task of running.tasks) task.reject(new Error("the render pool is closed"));
+        running.task.reject(new Error("the render pool is closed"));
       }
       await Promise.all(stopping.map((slot) => slot.worker.terminate()));
     },

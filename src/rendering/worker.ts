@@ -35,20 +35,16 @@ templates.limitRenderTime(settings.timeoutMs);
 const port = parentPort;
 if (!port) throw new Error("the render worker runs only as a worker thread");
 
-// One message at a time, its requests answered together: the pool sends the next only after this answer.
-port.on("message", (requests: RenderRequest[]) => {
-  port.postMessage({ results: requests.map(runTask) });
-});
-port.postMessage({ ready: true });
-
-function runTask({ task, args }: RenderRequest) {
+// One request at a time: the pool sends the next one only after this answer.
+port.on("message", ({ task, args }: RenderRequest) => {
   try {
     const run = RENDER_TASKS[task] as (deps: RenderTaskDeps, ...args: unknown[]) => unknown;
-    return { value: run(deps, ...args) };
+    port.postMessage({ value: run(deps, ...args) });
   } catch (error) {
-    return { error: toTransferable(error) };
+    port.postMessage({ error: toTransferable(error) });
   }
-}
+});
+port.postMessage({ ready: true });
 
 /**
  * Compiles every default template and renders a sample with it before the worker says it is
