@@ -83,25 +83,40 @@ export function formatDate(value: unknown, style: string): string {
     case "rfc3164":
       return `${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, " ")} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
     default:
-      return style.replace(/YYYY|MM|DD|HH|mm|ss|SSS/g, (token) => {
-        switch (token) {
-          case "YYYY":
-            return String(date.getUTCFullYear());
-          case "MM":
-            return pad(date.getUTCMonth() + 1);
-          case "DD":
-            return pad(date.getUTCDate());
-          case "HH":
-            return pad(date.getUTCHours());
-          case "mm":
-            return pad(date.getUTCMinutes());
-          case "ss":
-            return pad(date.getUTCSeconds());
-          default:
-            return pad(date.getUTCMilliseconds(), 3);
-        }
-      });
+      return formatPattern(date, style);
   }
+}
+
+/** A pattern's tokens: the text between them stays as it is. */
+const PATTERN_TOKENS = /(YYYY|MM|DD|HH|mm|ss|SSS)/;
+const TOKEN_TEXT: Record<string, (date: Date) => string> = {
+  YYYY: (date) => String(date.getUTCFullYear()),
+  MM: (date) => pad(date.getUTCMonth() + 1),
+  DD: (date) => pad(date.getUTCDate()),
+  HH: (date) => pad(date.getUTCHours()),
+  mm: (date) => pad(date.getUTCMinutes()),
+  ss: (date) => pad(date.getUTCSeconds()),
+  SSS: (date) => pad(date.getUTCMilliseconds(), 3),
+};
+type PatternPart = string | ((date: Date) => string);
+/**
+ * Patterns split into text and tokens once: templates format a date on every render with one of
+ * a few patterns. At most MAX_PATTERNS are kept; others are split each time.
+ */
+const splitPatterns = new Map<string, PatternPart[]>();
+const MAX_PATTERNS = 100;
+
+function formatPattern(date: Date, pattern: string): string {
+  let parts = splitPatterns.get(pattern);
+  if (!parts) {
+    parts = pattern
+      .split(PATTERN_TOKENS)
+      .map((part, index) => (index % 2 ? (TOKEN_TEXT[part] as PatternPart) : part));
+    if (splitPatterns.size < MAX_PATTERNS) splitPatterns.set(pattern, parts);
+  }
+  let formatted = "";
+  for (const part of parts) formatted += typeof part === "string" ? part : part(date);
+  return formatted;
 }
 
 /** The largest count from 0 to `total` that fits, found by bisection; undefined when none does. */

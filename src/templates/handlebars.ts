@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Handlebars, { type HelperDelegate, type HelperOptions } from "handlebars";
-import type { Format, RenderTemplate } from "../formats/format";
-import { genericHelpers } from "./helpers";
+import Handlebars, { type HelperDelegate } from "handlebars";
+import type { Format, RenderTemplate, TemplateContext, TemplateJson } from "../formats/format";
+import { compileOnce, isKnown, knownHelpers } from "./compile";
+import { eachHelper } from "./each";
+import { genericHelpers, jsonOutputOf } from "./helpers";
+import { GUARD_SCALAR, GUARD_STRING, type JsonProof, proveJson } from "./json-proof";
 import { findExcessNesting } from "./nesting";
 
 /** A template that does not compile or does not render, with where in the source it failed. */
@@ -23,14 +26,19 @@ export interface TemplateEngine {
   /** The template a format uses when a webhook has none: HERALD_TEMPLATES_DIR first, then templates/. */
   defaultSource(formatName: string): string;
   /**
-   * Renders started from now on stop with a TemplateError once `limitMs` have passed, at the
-   * next iteration of an {{#each}}: the only way a template repeats work.
+   * Renders started from now on stop with a TemplateError once `limitMs` have passed, within the
+   * next four iterations of an {{#each}}: the only way a template repeats work.
    */
   limitRenderTime(limitMs: number): void;
 }
 
 export const BUILTIN_TEMPLATES_DIR = join(import.meta.dirname, "..", "..", "templates");
 const MAX_CACHED_TEMPLATES = 1000;
+/**
+ * Larger templates are not proven (json-proof.ts): their output is parsed as before, and the
+ * proof's cost (about 60 ms at this size; the default templates are at most 7 KB) is not paid.
+ */
+const MAX_PROVEN_SOURCE = 16 * 1024;
 
 /**
  * Every helper templates can call: the generic ones and each format's. Helpers are shared by all
@@ -53,6 +61,25 @@ function uniqueHelpers(formats: Format<never>[]): Record<string, HelperDelegate>
   return helpers;
 }
 
+/** What a JSON insertion's guard lets through unmarked: text that stays inside a JSON string as it is. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const STRING_BREAKING = /["\\\u0000-\u001f]/;
+/** What a guard lets through unmarked where a value stands: a number as JSON.stringify writes it. */
+const SCALAR = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$|^(?:true|false|null)$/;
+
+function isStringContent(value: unknown): boolean {
+  if (value === undefined || value === null || typeof value === "number" || typeof value === "boolean")
+    return true;
+  return typeof value === "string" && !STRING_BREAKING.test(value) && value.isWellFormed();
+}
+
+function isScalar(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value === "boolean") return true;
+  if (typeof value !== "string" || !SCALAR.test(value)) return false;
+  return /^[tfn]/.test(value) || JSON.stringify(Number(value)) === value;
+}
+
 export function createTemplateEngine(formats: Format<never>[], overridesDir?: string): TemplateEngine {
   // Templates are for JSON, CEF, syslog…, never HTML: no escaping by default, each format
   // brings its own escaping helpers. Handlebars' prototype-access protections stay on.
@@ -62,52 +89,126 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
   // shared by every Handlebars environment.
   handlebars.unregisterHelper("log");
   Handlebars.logger.log = () => {};
-  handlebars.registerHelper(uniqueHelpers(formats));
+  const helpers = uniqueHelpers(formats);
+  handlebars.registerHelper(helpers);
 
   let timeLimitMs = Number.POSITIVE_INFINITY;
   let deadline = Number.POSITIVE_INFINITY;
-  const builtinEach = handlebars.helpers.each as HelperDelegate;
-  handlebars.registerHelper("each", function (this: unknown, ...args: unknown[]) {
-    const options = args[args.length - 1] as HelperOptions;
-    const iteration = options.fn;
-    options.fn = (context, data) => {
-      if (performance.now() > deadline) {
-        throw new TemplateError(`the template took longer than ${timeLimitMs} ms to render`);
-      }
-      return iteration(context, data);
-    };
-    return (builtinEach as (...list: unknown[]) => unknown).apply(this, args);
-  });
+  /** Set during a render when a JSON guard saw a value it cannot vouch for (json-proof.ts). */
+  let unchecked = false;
+  let iterations = 0;
+  handlebars.registerHelper(
+    "each",
+    eachHelper(handlebars, {
+      // The clock is read every fourth iteration: a render overruns by three at most.
+      beforeIteration() {
+        if ((++iterations & 3) === 0 && performance.now() > deadline) {
+          throw new TemplateError(`the template took longer than ${timeLimitMs} ms to render`);
+        }
+      },
+      // The JSON proof counts on @first, @last and {{else}} as a list without holes gives them.
+      unusualPositions() {
+        unchecked = true;
+      },
+    }),
+  );
 
-  const cache = new Map<string, RenderTemplate>();
+  const registered = Object.keys(handlebars.helpers);
+  const jsonGuards: Record<string, HelperDelegate> = {
+    [GUARD_STRING]: (value: unknown) => {
+      if (!isStringContent(value)) unchecked = true;
+      return value;
+    },
+    [GUARD_SCALAR]: (value: unknown) => {
+      if (!isScalar(value)) unchecked = true;
+      return value;
+    },
+  };
+  const byOutput = (output: string) =>
+    new Set(Object.keys(helpers).filter((name) => jsonOutputOf(helpers[name]) === output));
+  const jsonValueHelpers = byOutput("value");
+  const jsonStringHelpers = byOutput("string content");
+  const cache = createCache();
 
   function compile(source: string): RenderTemplate {
     const cached = cache.get(source);
     if (cached) return cached;
     const nesting = findExcessNesting(source);
     if (nesting) throw new TemplateError(nesting.message, nesting.line, nesting.column);
+    let ast: hbs.AST.Program | undefined;
     try {
-      handlebars.parse(source);
+      ast = handlebars.parse(source);
     } catch (error) {
       throw toTemplateError(error, source);
     }
-    // `log` is compiled as a known helper unless told otherwise; unknown, it is "Missing helper: log".
-    const delegate = handlebars.compile(source, {
-      noEscape: true,
-      strict: false,
-      knownHelpers: { log: false },
-    });
-    const render: RenderTemplate = (context) => {
+    const known = knownHelpers(ast, registered);
+    // Compiled at the first render, as Handlebars does: an error of the compiler is a render's.
+    // The tree parsed above serves the first compile; compiling changes a tree, so later ones
+    // parse again (a 60 KB template takes 200 ms to parse).
+    const takeAst = () => {
+      const taken = ast ?? handlebars.parse(source);
+      ast = undefined;
+      return taken;
+    };
+    let written: ((context: unknown) => string) | undefined;
+    const asWritten = (context: unknown) => {
+      written ??= compileOnce(handlebars, takeAst, known);
+      return written(context);
+    };
+    let compact: { render: (context: unknown) => string; proof: JsonProof } | false | undefined;
+    const asCompactJson = (context: unknown) => {
+      // The proof reads a copy of the tree: a written compile may still take the tree itself.
+      compact ??=
+        source.length <= MAX_PROVEN_SOURCE && compileCompactJson(ast ?? handlebars.parse(source), known);
+      if (!compact) return undefined;
+      unchecked = false;
+      try {
+        const text = compact.render(context);
+        return unchecked ? undefined : { text, kinds: compact.proof.kinds };
+      } catch (error) {
+        // The time limit stops the render; any other error is the written template's to report.
+        if (error instanceof TemplateError) throw error;
+        return undefined;
+      }
+    };
+
+    const render = ((context: TemplateContext) => {
       deadline = performance.now() + timeLimitMs;
       try {
-        return delegate(context);
+        return asWritten(context);
+      } catch (error) {
+        throw toTemplateError(error);
+      }
+    }) as RenderTemplate;
+    render.json = (context: TemplateContext): TemplateJson => {
+      deadline = performance.now() + timeLimitMs;
+      try {
+        const checked = asCompactJson(context);
+        if (checked) return { text: checked.text, checked: true, kinds: checked.kinds };
+        return { text: asWritten(context), checked: false };
       } catch (error) {
         throw toTemplateError(error);
       }
     };
-    if (cache.size >= MAX_CACHED_TEMPLATES) cache.delete(cache.keys().next().value as string);
     cache.set(source, render);
     return render;
+  }
+
+  /** The template as compact JSON with its insertions guarded, when json-proof.ts proves it; else false. */
+  function compileCompactJson(ast: hbs.AST.Program, known: Record<string, boolean>) {
+    try {
+      const proof = proveJson(ast, {
+        known: (name) => isKnown(known, name),
+        values: jsonValueHelpers,
+        stringContent: jsonStringHelpers,
+      });
+      if (!proof) return false;
+      const guardsKnown = { ...known, [GUARD_STRING]: true, [GUARD_SCALAR]: true };
+      return { render: compileOnce(handlebars, () => proof.ast, guardsKnown, jsonGuards, true), proof };
+    } catch {
+      // Not proven, for whatever reason: the template renders as written and its output is parsed.
+      return false;
+    }
   }
 
   const defaults = new Map<string, string>();
@@ -128,6 +229,34 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
     defaultSource,
     limitRenderTime(limitMs) {
       timeLimitMs = limitMs;
+    },
+  };
+}
+
+/**
+ * Compiled templates by source. A webhook's template reaches the render worker as a new string
+ * for every render, and a Map keyed by it would hash the whole source every time (10 µs for the
+ * 5 KB Slack template, a quarter of its render): templates are found by their length, then
+ * compared whole, which stops at once for the same string and at the first difference for
+ * another. At most MAX_CACHED_TEMPLATES, the oldest left out first.
+ */
+function createCache() {
+  const byLength = new Map<number, { source: string; render: RenderTemplate }[]>();
+  let size = 0;
+  return {
+    get(source: string): RenderTemplate | undefined {
+      const entries = byLength.get(source.length);
+      if (entries) for (const entry of entries) if (entry.source === source) return entry.render;
+      return undefined;
+    },
+    set(source: string, render: RenderTemplate): void {
+      if (size >= MAX_CACHED_TEMPLATES) {
+        const [oldest, entries] = byLength.entries().next().value as [number, unknown[]];
+        byLength.delete(oldest);
+        size -= entries.length;
+      }
+      byLength.set(source.length, [...(byLength.get(source.length) ?? []), { source, render }]);
+      size++;
     },
   };
 }
