@@ -1,10 +1,27 @@
 import type { HelperDelegate } from "handlebars";
 import type { z } from "zod";
 import type { HeraldEvent } from "../events/event";
+import type { JsonKind } from "../templates/json-lexer";
 import type { KeyFieldTable } from "./key-fields";
 
 /** A compiled template: the template context in, text out. */
-export type RenderTemplate = (context: TemplateContext) => string;
+export interface RenderTemplate {
+  (context: TemplateContext): string;
+  /**
+   * For formats that send JSON: the output as compact JSON, checked without a parse when the
+   * engine could prove the template (src/templates/json-proof.ts), else as the template wrote it,
+   * for the format to parse. Absent (a template the engine did not compile): call and parse.
+   */
+  json?: (context: TemplateContext) => TemplateJson;
+}
+
+/**
+ * A JSON template's output. `checked`: valid JSON, exactly what JSON.stringify(JSON.parse(...))
+ * of the template's own output would give, and `kinds` says what its top-level value can be.
+ */
+export type TemplateJson =
+  | { text: string; checked: true; kinds: ReadonlySet<JsonKind> }
+  | { text: string; checked: false };
 
 /** What a template sees: the event's fields at the top level, the format's options beside them. */
 export interface TemplateContext extends HeraldEvent {
@@ -123,6 +140,22 @@ export type JsonObject = Record<string, unknown>;
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A JSON template's output: checked without a parse when the engine proved the template, else as written. */
+export function templateJson(template: RenderTemplate, context: TemplateContext): TemplateJson {
+  return template.json ? template.json(context) : { text: template(context), checked: false };
+}
+
+/**
+ * A JSON template's output as compact JSON. A proven template's output is that already, and no
+ * value can break it (src/templates/json-proof.ts: its helpers write whole JSON values or escaped
+ * string content, anything else is guarded); any other output is parsed, a FormatError when it is
+ * not JSON, and written compact, as every output was before.
+ */
+export function compactTemplateJson(template: RenderTemplate, context: TemplateContext): string {
+  const output = templateJson(template, context);
+  return output.checked ? output.text : JSON.stringify(parseTemplateJson(output.text));
 }
 
 /** Parses what a template produced; a FormatError names what was wrong. */

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
-import { type Format, FormatError, isObject, parseTemplateJson, templateContext } from "./format";
+import {
+  type Format,
+  FormatError,
+  isObject,
+  parseTemplateJson,
+  templateContext,
+  templateJson,
+} from "./format";
 
 /** Splunk's rule for index names. */
 const INDEX_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -52,14 +59,22 @@ export const splunkHecFormat: Format<SplunkHecOptions> = {
   batch: { max: 100, separator: "\n" },
   destination: "splunk_hec",
   render({ event, options, template, suppressed }) {
-    const payload = parsePayload(template(templateContext(event, options, suppressed)));
-    return {
-      contentType: "application/json",
-      body: JSON.stringify(hecEvent(event, payload, options)),
-      warnings: [],
-    };
+    const output = templateJson(template, templateContext(event, options, suppressed));
+    // A proven template that always writes an object (the default) goes in as it is, checked
+    // without a parse (src/templates/json-proof.ts); any other output is parsed and checked.
+    const body =
+      output.checked && output.kinds.size === 1 && output.kinds.has("object")
+        ? withEvent(hecEvent(event, undefined, options), output.text)
+        : JSON.stringify(hecEvent(event, parsePayload(output.text), options));
+    return { contentType: "application/json", body, warnings: [] };
   },
 };
+
+/** The envelope's JSON with `event` (compact JSON) as its last key: JSON.stringify's bytes for the whole. */
+function withEvent(envelope: Record<string, unknown>, event: string): string {
+  const head = JSON.stringify(envelope);
+  return `${head === "{}" ? "{" : `${head.slice(0, -1)},`}"event":${event}}`;
+}
 
 function parsePayload(text: string): unknown {
   const payload = parseTemplateJson(text);
