@@ -2,7 +2,8 @@ import { isIP } from "node:net";
 import type { HelperOptions } from "handlebars";
 import { z } from "zod";
 import type { HeraldEvent } from "../events/event";
-import { characterReplacer, valueText } from "../text";
+import { valueText } from "../text";
+import { quickReplacer } from "./escape";
 import { FormatError } from "./format";
 import { warnFromHelper } from "./helper-warnings";
 import {
@@ -142,13 +143,13 @@ export function leefAttributes(event: HeraldEvent, delimiter: string, warnings: 
 }
 
 /** Header fields: "|" and line breaks, which LEEF cannot carry there, become spaces. */
-const replaceInHeader = characterReplacer({ "|": " ", "\n": " ", "\r": " " });
+const replaceInHeader = quickReplacer({ "|": " ", "\n": " ", "\r": " " });
 /** Attribute values: the delimiter and line breaks become spaces; one replacer per delimiter. */
 const valueReplacers = new Map<string, (text: string) => string>();
 function replaceInValue(text: string, delimiter: string): string {
   let replace = valueReplacers.get(delimiter);
   if (!replace) {
-    replace = characterReplacer({ [delimiter]: " ", "\n": " ", "\r": " " });
+    replace = quickReplacer({ [delimiter]: " ", "\n": " ", "\r": " " });
     valueReplacers.set(delimiter, replace);
   }
   return replace(text);
@@ -165,11 +166,51 @@ function replacingHelper(where: string, replace: (text: string, helperOptions: H
   };
 }
 
+/** The header up to the attributes, capturing the EventID and (2.0) the delimiter field. */
+const PLAIN_HEADER = {
+  "2.0": /^LEEF:2\.0\|(?:[^|]*\|){3}([^|]*)\|([^|]*)\|/,
+  "1.0": /^LEEF:1\.0\|(?:[^|]*\|){3}([^|]*)\|/,
+};
+/** Attributes as checkedLeefLine takes them, per delimiter: key=value, the key without spaces; empty ones. */
+const plainAttributes = new Map<string, RegExp>();
+const MATCHES_NOTHING = /(?!)/;
+
+function plainAttributesPattern(delimiter: string): RegExp {
+  // "=" as the delimiter leaves no attribute its "=": the walk says so.
+  if (delimiter === "=") return MATCHES_NOTHING;
+  let pattern = plainAttributes.get(delimiter);
+  if (!pattern) {
+    const d = `\\u${delimiter.charCodeAt(0).toString(16).padStart(4, "0")}`;
+    const attribute = `[^\\s=${d}]+=[^${d}]*`;
+    pattern = new RegExp(`^(?:${attribute})?(?:${d}(?:${attribute})?)*$`);
+    plainAttributes.set(delimiter, pattern);
+  }
+  return pattern;
+}
+
 /**
  * Checks a rendered line is one LEEF event a receiver can parse, and cuts an EventID longer
- * than QRadar takes (with a warning). Throws FormatError otherwise.
+ * than QRadar takes (with a warning). Throws FormatError otherwise. Lines that need nothing cut
+ * are recognised by two regular expressions of the same grammar first, for a fraction of the
+ * walk's cost; any other line takes the walk, which says what is wrong.
  */
-function checkedLeefLine(rendered: string, warnings: string[]): string {
+export function checkedLeefLine(rendered: string, warnings: string[]): string {
+  const version = rendered.startsWith("LEEF:1.0|") ? "1.0" : "2.0";
+  const header = PLAIN_HEADER[version].exec(rendered);
+  const delimiter = version === "1.0" ? TAB : decodeDelimiter(header?.[2] ?? "");
+  if (
+    header &&
+    delimiter !== undefined &&
+    (header[1] ?? "").length <= MAX_EVENT_ID_LENGTH &&
+    plainAttributesPattern(delimiter).test(rendered.slice(header[0].length))
+  ) {
+    return rendered;
+  }
+  return walkedLeefLine(rendered, warnings);
+}
+
+/** checkedLeefLine the long way: part by part, saying what is wrong and cutting what is too long. */
+export function walkedLeefLine(rendered: string, warnings: string[]): string {
   const version = /^LEEF:(1\.0|2\.0)\|/.exec(rendered)?.[1];
   if (!version)
     throw new FormatError(`a LEEF line starts with "LEEF:2.0|" or "LEEF:1.0|": ${excerpt(rendered)}`);

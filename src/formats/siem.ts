@@ -165,6 +165,15 @@ export function siemFormat<Options extends object>(spec: SiemFormatSpec<Options>
   };
 }
 
+const LINE_BREAK = /[\r\n]/;
+
+/** The text without the line breaks it ends with. */
+function withoutFinalLineBreaks(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text.charCodeAt(end - 1) === 0x0a || text.charCodeAt(end - 1) === 0x0d)) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 function renderSiemLine<Options extends object>(
   { event, options, template, suppressed }: RenderInput<Options>,
   line: SiemLine<Options>,
@@ -180,12 +189,16 @@ function renderSiemLine<Options extends object>(
     },
   );
   // A template file's final line break ends the line; it is not part of the event.
-  const rendered = template(context).replace(/[\r\n]+$/, "");
-  if (/[\r\n]/.test(rendered)) {
+  const rendered = withoutFinalLineBreaks(template(context));
+  if (LINE_BREAK.test(rendered)) {
     throw new FormatError(
       `the template produced more than one line; a ${name.toUpperCase()} event is a single line`,
     );
   }
   const body = line.checked(rendered, warnings);
-  return { contentType: SIEM_CONTENT_TYPE, body, warnings: [...new Set(warnings)] };
+  return {
+    contentType: SIEM_CONTENT_TYPE,
+    body,
+    warnings: warnings.length ? [...new Set(warnings)] : warnings,
+  };
 }

@@ -34,21 +34,85 @@ export interface TextSlot {
 
 /** Cuts and trims the message in place to Slack's limits; returns what was changed. */
 export function fitToSlack(message: JsonObject, maxFields: number): string[] {
+  return fitsAsItIs(message, maxFields) ? [] : fitWholly(message, maxFields);
+}
+
+/** fitToSlack the long way: every list counted, every text measured. */
+export function fitWholly(message: JsonObject, maxFields: number): string[] {
   const warnings: string[] = [];
   const blocks = (message.blocks ?? []) as JsonObject[];
   const dropped = keepAtMost(blocks, LIMITS.blocks, (count) => contextBlock(`_+${count} more blocks_`));
   if (dropped) warnings.push(`blocks: ${dropped} left out, Slack takes at most ${LIMITS.blocks}`);
 
-  const slots = blocks.flatMap((block, index) => blockSlots(block, `blocks[${index}]`, maxFields, warnings));
-  const cap = fairCap(
-    slots.map((slot) => Math.min(charCount(slot.holder.text), slot.limit)),
-    BLOCK_TEXT_BUDGET,
-  );
-  for (const slot of slots) cutSlot({ ...slot, limit: Math.min(slot.limit, cap) }, warnings);
+  const slots: TextSlot[] = [];
+  for (const [index, block] of blocks.entries()) {
+    slots.push(...blockSlots(block, `blocks[${index}]`, maxFields, warnings));
+  }
+  // Within the budget in UTF-16 units, which are never fewer than characters: no cap to find.
+  let units = 0;
+  for (const { holder, limit } of slots) units += Math.min(holder.text.length, limit);
+  const cap =
+    units <= BLOCK_TEXT_BUDGET
+      ? Number.POSITIVE_INFINITY
+      : fairCap(
+          slots.map((slot) => Math.min(charCount(slot.holder.text), slot.limit)),
+          BLOCK_TEXT_BUDGET,
+        );
+  for (const slot of slots) cutSlot(slot, Math.min(slot.limit, cap), warnings);
   if (typeof message.text === "string") {
-    cutSlot({ holder: message as { text: string }, path: "text", limit: LIMITS.messageText }, warnings);
+    cutSlot(
+      { holder: message as { text: string }, path: "text", limit: LIMITS.messageText },
+      LIMITS.messageText,
+      warnings,
+    );
   }
   return warnings;
+}
+
+/**
+ * Whether fitToSlack would leave the message as it is, found without building its list of texts
+ * (most messages): no list over its count, no empty "fields" to drop, every text within its limit
+ * and all within the budget, counted in UTF-16 units, which are never fewer than characters. The
+ * same rules as blockSlots, which the tests hold it to.
+ */
+export function fitsAsItIs(message: JsonObject, maxFields: number): boolean {
+  const blocks = (message.blocks ?? []) as JsonObject[];
+  if (blocks.length > LIMITS.blocks) return false;
+  if (typeof message.text === "string" && message.text.length > LIMITS.messageText) return false;
+  const texts = { units: 0 };
+  for (const block of blocks) {
+    const { type, fields, elements } = block;
+    if (type === "header" && !within(block.text, LIMITS.headerText, texts)) return false;
+    if (type === "section") {
+      if (Array.isArray(fields) && (fields.length === 0 || fields.length > maxFields)) return false;
+      if (!within(block.text, LIMITS.sectionText, texts)) return false;
+      if (Array.isArray(fields) && !allWithin(fields, LIMITS.fieldText, texts)) return false;
+    }
+    if (type === "context" && Array.isArray(elements)) {
+      if (elements.length > LIMITS.contextElements || !allWithin(elements, LIMITS.contextText, texts)) {
+        return false;
+      }
+    }
+    if (type === "actions" && Array.isArray(elements)) {
+      if (elements.length > LIMITS.actionElements) return false;
+      for (const element of elements) {
+        if (isObject(element) && !within(element.text, LIMITS.buttonText, texts)) return false;
+      }
+    }
+  }
+  return texts.units <= BLOCK_TEXT_BUDGET;
+}
+
+/** Whether a text object's text (if `item` is one) is within `limit`; counts its units. */
+function within(item: unknown, limit: number, texts: { units: number }): boolean {
+  const text = isObject(item) && typeof item.text === "string" ? item.text : "";
+  texts.units += text.length;
+  return text.length <= limit;
+}
+
+function allWithin(items: unknown[], limit: number, texts: { units: number }): boolean {
+  for (const item of items) if (!within(item, limit, texts)) return false;
+  return true;
 }
 
 /** Trims a block's lists of fields or elements to Slack's counts; returns its texts. */
@@ -98,10 +162,16 @@ function textSlot(item: unknown, path: string, limit: number): TextSlot[] {
 }
 
 function listSlots(items: unknown[], path: string, limit: number): TextSlot[] {
-  return items.flatMap((item, index) => textSlot(item, `${path}[${index}]`, limit));
+  const slots: TextSlot[] = [];
+  for (const [index, item] of items.entries()) {
+    if (isObject(item) && typeof item.text === "string") {
+      slots.push({ holder: item as { text: string }, path: `${path}[${index}]`, limit });
+    }
+  }
+  return slots;
 }
 
-function cutSlot({ holder, path, limit }: TextSlot, warnings: string[]): void {
+function cutSlot({ holder, path }: TextSlot, limit: number, warnings: string[]): void {
   const cut = cutMrkdwn(holder.text, limit);
   if (cut === holder.text) return;
   warnings.push(`${path}: cut from ${charCount(holder.text)} to ${limit} characters`);
@@ -134,17 +204,17 @@ export function contextBlock(text: string): JsonObject {
 }
 
 /**
- * limit_policy reject: fits the message in place when nothing has to be cut, else throws the
- * FormatError that names the limit.
+ * limit_policy reject: fits the message in place when nothing has to be cut (no warnings), else
+ * throws the FormatError that names the limit.
  */
-export function fitOrReject(message: JsonObject, maxFields: number): void {
+export function fitOrReject(message: JsonObject, maxFields: number): string[] {
   const sections = ((message.blocks ?? []) as JsonObject[]).filter(
     (block) => block.type === "section" && Array.isArray(block.fields),
   );
   const fields = sections.reduce((sum, section) => sum + (section.fields as unknown[]).length, 0);
   const overfull = sections.some((section) => (section.fields as unknown[]).length > maxFields);
   const warnings = fitToSlack(message, maxFields);
-  if (warnings.length === 0) return;
+  if (warnings.length === 0) return warnings;
   if (overfull) {
     const hold = `${maxFields} fields${maxFields < LIMITS.fields ? " (max_fields)" : ""}`;
     throw rejected(

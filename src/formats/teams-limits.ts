@@ -20,6 +20,20 @@ export function teamsMessage(card: JsonObject): JsonObject {
   };
 }
 
+const CARD_MARK = "herald: the card";
+/** The message's JSON before and after its card's. */
+const AROUND_CARD = JSON.stringify(teamsMessage(CARD_MARK as never)).split(JSON.stringify(CARD_MARK));
+
+/** JSON.stringify(teamsMessage(card)), from the card's JSON as JSON.stringify writes it. */
+export function messageAround(cardJson: string): string {
+  return `${AROUND_CARD[0]}${cardJson}${AROUND_CARD[1]}`;
+}
+
+/** JSON.stringify(teamsMessage(card)), from the card's JSON when it is at hand. */
+function messageJson(card: JsonObject, cardJson?: string): string {
+  return cardJson === undefined ? JSON.stringify(teamsMessage(card)) : messageAround(cardJson);
+}
+
 export function byteSize(body: string): number {
   return Buffer.byteLength(body, "utf8");
 }
@@ -31,10 +45,15 @@ export interface Cut {
   from: number;
 }
 
-/** The message body when the card fits as the template made it (nothing to cut), else undefined. */
-export function wholeIfFits(card: JsonObject): string | undefined {
-  const whole = JSON.stringify(teamsMessage(card));
-  return byteSize(whole) <= MAX_BODY_BYTES && !hasTextLongerThan(card, TEXT_CAPS[0]) ? whole : undefined;
+/**
+ * The message body when the card fits as the template made it (nothing to cut), else undefined.
+ * `cardJson`: the card as JSON.stringify writes it, when the template's output is that already.
+ */
+export function wholeIfFits(card: JsonObject, cardJson?: string): string | undefined {
+  const whole = messageJson(card, cardJson);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no counting.
+  const fits = whole.length * 3 <= MAX_BODY_BYTES || byteSize(whole) <= MAX_BODY_BYTES;
+  return fits && !hasTextLongerThan(card, TEXT_CAPS[0]) ? whole : undefined;
 }
 
 /**
@@ -42,9 +61,9 @@ export function wholeIfFits(card: JsonObject): string | undefined {
  * FactSet keeps as many facts as fit. Only when the card does not fit even without those facts
  * are the texts cut shorter.
  */
-export function fitToTeams(card: JsonObject): { body: string; warnings: string[] } {
+export function fitToTeams(card: JsonObject, cardJson?: string): { body: string; warnings: string[] } {
   // Most cards fit as the template made them: then there is nothing to copy, cut or measure again.
-  const whole = wholeIfFits(card);
+  const whole = wholeIfFits(card, cardJson);
   if (whole !== undefined) return { body: whole, warnings: [] };
   for (const cap of TEXT_CAPS) {
     const fitted = structuredClone(card);
@@ -81,9 +100,13 @@ export function fitToTeams(card: JsonObject): { body: string; warnings: string[]
 function hasTextLongerThan(node: unknown, cap: number): boolean {
   if (Array.isArray(node)) return node.some((child) => hasTextLongerThan(child, cap));
   if (!isObject(node)) return false;
-  return Object.entries(node).some(([key, value]) =>
-    typeof value === "string" && TEXT_KEYS.has(key) ? value.length > cap : hasTextLongerThan(value, cap),
-  );
+  for (const key of Object.keys(node)) {
+    const value = node[key];
+    const long =
+      typeof value === "string" ? TEXT_KEYS.has(key) && value.length > cap : hasTextLongerThan(value, cap);
+    if (long) return true;
+  }
+  return false;
 }
 
 /** Cuts every display text longer than `cap` in place; returns the cuts. */
@@ -124,8 +147,8 @@ function keepFacts(facts: JsonObject[], kept: number): JsonObject[] {
 }
 
 /** limit_policy reject: the body when the card fits as it is, else the FormatError that names the limit. */
-export function fitOrReject(card: JsonObject): string {
-  const whole = wholeIfFits(card);
+export function fitOrReject(card: JsonObject, cardJson?: string): string {
+  const whole = wholeIfFits(card, cardJson);
   if (whole !== undefined) return whole;
   const cutCard = structuredClone(card);
   const cuts = cutTexts(cutCard, TEXT_CAPS[0]);

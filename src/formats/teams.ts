@@ -1,12 +1,21 @@
 import { z } from "zod";
 import { isAtLeast, type Severity, severitySchema } from "../events/severity";
+import { jsonHelper, jsonString } from "../templates/helpers";
 import { valueText } from "../text";
 import { messageContext } from "./digest";
-import { type Format, FormatError, isObject, type JsonObject, parseTemplateJson } from "./format";
+import {
+  type Format,
+  FormatError,
+  isObject,
+  type JsonObject,
+  parseTemplateJson,
+  templateJson,
+} from "./format";
 import { humanContext, humanOptionsShape } from "./human";
 import { limitPolicyShape } from "./limit-policy";
 import { firstDataLink } from "./links";
 import { fitOrReject, fitToTeams } from "./teams-limits";
+import { plainCardMessage } from "./teams-plain";
 import { splitRendered } from "./teams-split";
 
 /** Adaptive Card versions Teams renders. */
@@ -83,7 +92,7 @@ export const teamsFormat: Format<TeamsOptions> = {
   digest: true,
   helpers: {
     /** A value as a quoted JSON string of its text: "value": {{teamsText this}}. */
-    teamsText: (value: unknown) => JSON.stringify(valueText(value)),
+    teamsText: jsonHelper("value", (value: unknown) => jsonString(valueText(value) ?? "")),
     teamsColor: (severity: unknown) => SEVERITY_COLOR[severity as Severity] ?? "default",
     /** A Container's style for the severity: {{teamsStyle severity options.card_version}}. */
     teamsStyle: containerStyle,
@@ -101,12 +110,19 @@ export const teamsFormat: Format<TeamsOptions> = {
           ? { text: `<at>${mention.name}</at>`, id: mention.id, name: mention.name }
           : undefined,
     });
-    const card = parseCard(template(context));
+    const output = templateJson(template, context);
+    // A proven card that needs nothing cut goes out without a parse (teams-plain.ts).
+    const plain =
+      output.checked && options.limit_policy !== "split" ? plainCardMessage(output.text) : undefined;
+    if (plain !== undefined) return { contentType: "application/json", body: plain, warnings };
+    const card = parseCard(output.text);
     if (options.limit_policy === "split") return splitRendered(card, event.severity, warnings);
+    // A checked output is already the card's compact JSON, as JSON.stringify would write it.
+    const cardJson = output.checked ? output.text : undefined;
     if (options.limit_policy === "reject") {
-      return { contentType: "application/json", body: fitOrReject(card), warnings };
+      return { contentType: "application/json", body: fitOrReject(card, cardJson), warnings };
     }
-    const fitted = fitToTeams(card);
+    const fitted = fitToTeams(card, cardJson);
     return {
       contentType: "application/json",
       body: fitted.body,
