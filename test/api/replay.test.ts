@@ -59,9 +59,14 @@ describe.each(storeKinds())("replaying stored events to a webhook on %s", (kind)
     const webhook = await subscribe(gateway, { url: target.url, retry_count: 0 });
     await post(bans(2, { ips: IPS }));
     await deliveriesIn(gateway, webhook.id, 2, ["dead"]);
-    // Herald stored herald.delivery.dead about the webhook, which the webhook ("*") never got.
-    const { body } = await gateway.api("GET", "/api/v1/events?type=herald.delivery.dead");
-    expect(body.data.length).toBeGreaterThan(0);
+    // Herald stores herald.delivery.dead about the webhook (after recording the deaths), which
+    // the webhook ("*") never gets.
+    await expect
+      .poll(
+        async () => (await gateway.api("GET", "/api/v1/events?type=herald.delivery.dead")).body.data.length,
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
     expect(await replayed(webhook.id, { statuses: ["never"], dry_run: true })).toBe(0);
   });
 
