@@ -10,7 +10,12 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { lockDataDir } from "./data-dir-lock";
-import { createPgliteStore, openPgliteClient } from "./pglite";
+import {
+  createPgliteStore,
+  keepMigratedMemoryFiles,
+  openMemoryPgliteClient,
+  openPgliteClient,
+} from "./pglite";
 import { preparingAll } from "./prepared";
 import * as schema from "./schema";
 
@@ -162,7 +167,17 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
 }
 
 function openPglite(dataDir: string, progress: (message: string) => void): Store {
-  if (dataDir.startsWith("memory://")) return pgliteStore(openPgliteClient(dataDir), dataDir, progress);
+  if (dataDir.startsWith("memory://")) {
+    const client = openMemoryPgliteClient(dataDir);
+    const store = pgliteStore(client, dataDir, progress);
+    return {
+      ...store,
+      async migrate() {
+        await store.migrate();
+        await keepMigratedMemoryFiles(client);
+      },
+    };
+  }
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   try {
     mkdirSync(dataDir, { recursive: true });
