@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import type { RenderSettings } from "../delivery/render";
+import { type RenderSettings, renderSettingsOf } from "../delivery/render";
 import { ValidationError } from "../errors";
 import type { HeraldEvent } from "../events/event";
 import type { Rendered } from "../formats/format";
@@ -164,7 +164,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
 
   return {
     render: (webhook, events, now, suppressed = 0) =>
-      run("delivery", "render", webhook, events, now, suppressed),
+      run("delivery", "render", renderSettingsOf(webhook), events, now, suppressed),
     validate: (input, now) => run("api", "validate", input, now).catch(asTemplateIssue),
     preview: (input, event, now, eventPath) =>
       run("api", "preview", input, event, now, eventPath).catch(asTemplateIssue),
