@@ -44,15 +44,20 @@ interface Task {
   request: RenderRequest;
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Renders of one batch key (a webhook's row) may share a message; others go alone. */
+  batch?: object;
+  /** Sent to a worker on its own: it was in a message whose worker had to be replaced. */
+  alone?: boolean;
 }
 
 interface Slot {
   worker: Worker;
   ready: boolean;
-  running?: { task: Task; timer: NodeJS.Timeout };
+  running?: { tasks: Task[]; timer: NodeJS.Timeout };
 }
 
-type WorkerMessage = { ready: true } | { value: unknown } | { error: TransferredError };
+type TaskResult = { value: unknown } | { error: TransferredError };
+type WorkerMessage = { ready: true } | { results: TaskResult[] };
 
 const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
 /**
@@ -63,6 +68,11 @@ const WORKER_URL = new URL("./worker-boot.mjs", import.meta.url);
  */
 const HARD_TIMEOUT_FACTOR = 4;
 const HARD_TIMEOUT_MIN_MS = 2000;
+/**
+ * Delivery renders waiting together go to a worker in one message, up to this many: a message
+ * costs the main thread more than a render of a default template costs the worker.
+ */
+const TASKS_PER_MESSAGE = 32;
 /** A worker that dies before it is ready is restarted after this pause, not in a tight loop. */
 const RESTART_PAUSE_MS = 1000;
 /** Heap for one worker: room for a batch of large events, and a bound for a template that hoards. */
@@ -100,11 +110,16 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       if ("ready" in message) {
         slot.ready = true;
       } else if (slot.running) {
-        const { task, timer } = slot.running;
+        const { tasks, timer } = slot.running;
         slot.running = undefined;
         clearTimeout(timer);
-        if ("error" in message) task.reject(fromTransferable(message.error));
-        else task.resolve(message.value);
+        for (const [index, result] of message.results.entries()) {
+          const task = tasks[index] as Task;
+          if ("error" in result) task.reject(fromTransferable(result.error));
+          else task.resolve(result.value);
+        }
+        // The worker stopped early (a slow template): the rest wait again, behind what waits now.
+        queues.delivery.push(...tasks.slice(message.results.length));
       }
       dispatch();
     });
@@ -116,8 +131,11 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   function retire(slot: Slot, reason: string) {
     if (!slots.delete(slot)) return;
     if (slot.running) {
-      clearTimeout(slot.running.timer);
-      slot.running.task.reject(new RenderAbortedError(reason));
+      const { tasks, timer } = slot.running;
+      clearTimeout(timer);
+      // Which of several renders was to blame is unknown: each is tried again on its own.
+      if (tasks.length === 1) tasks[0]?.reject(new RenderAbortedError(reason));
+      else queues.delivery.unshift(...tasks.map((task) => ({ ...task, alone: true })));
     }
     void slot.worker.terminate();
     if (closed) return;
@@ -132,27 +150,54 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
     let busyWithApi = 0;
     for (const slot of slots) {
       if (slot.ready) ready++;
-      if (slot.running?.task.lane === "api") busyWithApi++;
+      if (slot.running?.tasks[0]?.lane === "api") busyWithApi++;
     }
     return busyWithApi < ready - 1;
+  }
+
+  /**
+   * The next message's tasks: the first waiting delivery render with the others waiting for the
+   * same webhook (up to TASKS_PER_MESSAGE), else one API task. Only a webhook's own renders
+   * share a message, so a slow template holds up its own webhook's renders and nobody else's.
+   */
+  function nextTasks(): Task[] {
+    const { delivery } = queues;
+    const first = delivery.shift();
+    if (!first) {
+      const task = apiMayStart() ? queues.api.shift() : undefined;
+      return task ? [task] : [];
+    }
+    const tasks = [first];
+    if (first.alone || first.batch === undefined) return tasks;
+    for (let index = 0; index < delivery.length && tasks.length < TASKS_PER_MESSAGE; ) {
+      const task = delivery[index] as Task;
+      if (task.batch === first.batch && !task.alone) tasks.push(...delivery.splice(index, 1));
+      else index++;
+    }
+    return tasks;
   }
 
   function dispatch() {
     for (const slot of slots) {
       if (!slot.ready || slot.running) continue;
-      const task = queues.delivery.shift() ?? (apiMayStart() ? queues.api.shift() : undefined);
-      if (!task) return;
+      const tasks = nextTasks();
+      if (tasks.length === 0) return;
+      // Each render stops itself at the time limit; one of them may overrun it by the margin.
+      const hardTimeoutMs =
+        Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS) +
+        settings.timeoutMs * (tasks.length - 1);
       const timer = setTimeout(
         () => retire(slot, `the template took longer than ${settings.timeoutMs} ms to render`),
-        Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS),
+        hardTimeoutMs,
       );
-      slot.running = { task, timer };
-      slot.worker.postMessage(task.request);
+      slot.running = { tasks, timer };
+      slot.worker.postMessage(tasks.map((task) => task.request));
     }
   }
 
   function run<Name extends RenderTaskName>(
     lane: Lane,
+    batch: object | undefined,
     task: Name,
     ...args: Parameters<RenderTasks[Name]> extends [unknown, ...infer Rest] ? Rest : never
   ): Promise<ReturnType<RenderTasks[Name]>> {
@@ -160,6 +205,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
     return new Promise((resolve, reject) => {
       queues[lane].push({
         lane,
+        batch,
         request: { task, args },
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -171,11 +217,12 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   for (let i = 0; i < settings.workers; i++) spawn();
 
   return {
+    // A webhook's renders may share a message (its row is the batch's key).
     render: (webhook, events, now, suppressed = 0) =>
-      run("delivery", "render", renderSettingsOf(webhook), events, now, suppressed),
-    validate: (input, now) => run("api", "validate", input, now).catch(asTemplateIssue),
+      run("delivery", webhook, "render", renderSettingsOf(webhook), events, now, suppressed),
+    validate: (input, now) => run("api", undefined, "validate", input, now).catch(asTemplateIssue),
     preview: (input, event, now, eventPath) =>
-      run("api", "preview", input, event, now, eventPath).catch(asTemplateIssue),
+      run("api", undefined, "preview", input, event, now, eventPath).catch(asTemplateIssue),
     async close() {
       closed = true;
       for (const task of [...queues.delivery, ...queues.api])
@@ -187,7 +234,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       for (const { running } of stopping) {
         if (!running) continue;
         clearTimeout(running.timer);
-        running.task.reject(new Error("the render pool is closed"));
+        for (const task of running.tasks) task.reject(new Error("the render pool is closed"));
       }
       await Promise.all(stopping.map((slot) => slot.worker.terminate()));
     },
