@@ -149,6 +149,7 @@ export async function benchSteady(
           delivery.push(at === undefined ? Number.POSITIVE_INFINITY : at - sentAt);
         }
       }
+      if (process.env.BENCH_STEADY_TIMELINE) printTimeline(posts, receivedAt, size);
       const lastReceipt = Object.values(receivedAt).reduce((last, at) => Math.max(last, at), 0);
       const firstSent = posts[0]?.sentAt ?? lastReceipt;
       return {
@@ -169,6 +170,22 @@ export async function benchSteady(
     }
   } finally {
     await receiver.stop();
+  }
+}
+
+/** BENCH_STEADY_TIMELINE=1: post-to-receipt p50/p99/max of each second's posts, to see when delay builds. */
+function printTimeline(posts: Post[], receivedAt: Record<string, number>, size: number): void {
+  const postsPerSecond = 1000 / POST_EVERY_MS;
+  for (let first = 0; first < posts.length; first += postsPerSecond) {
+    const latencies: number[] = [];
+    for (let k = first; k < Math.min(first + postsPerSecond, posts.length); k++) {
+      for (let n = 0; n < size; n++) {
+        const at = receivedAt[eventId(k, n)];
+        latencies.push(at === undefined ? Number.POSITIVE_INFINITY : at - (posts[k] as Post).sentAt);
+      }
+    }
+    const { p50, p99, max } = summary(latencies.sort((a, b) => a - b));
+    process.stdout.write(`second ${first / postsPerSecond}: p50 ${p50} p99 ${p99} max ${max} ms\n`);
   }
 }
 
