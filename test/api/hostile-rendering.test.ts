@@ -20,7 +20,8 @@ describe("hostile templates and events", { timeout: 120_000 }, () => {
   let ingestKey: string;
 
   beforeAll(async () => {
-    gateway = await startTestGateway("pglite");
+    // Herald's default: previews may keep one worker busy, never both.
+    gateway = await startTestGateway("pglite", { HERALD_RENDER_WORKERS: "2" });
     receiver = await startReceiver();
     const key = async (role: string) =>
       (await gateway.api("POST", "/api/v1/keys", { role, name: role })).body.key as string;

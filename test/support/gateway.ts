@@ -18,11 +18,16 @@ export interface TestGateway extends Gateway {
   close(): Promise<void>;
 }
 
-/** Settings that make retries and polling fast enough for tests. */
+/**
+ * Settings that make retries and polling fast enough for tests, and one render worker: each is a
+ * thread that loads the sources through tsx, a second of CPU per gateway the suites start by the
+ * hundred. The test of the render pool's lanes (hostile-rendering) runs the default two.
+ */
 const FAST = {
   HERALD_RETRY_SCHEDULE: "0.05,0.1,0.1",
   HERALD_POLL_INTERVAL_MS: "20",
   HERALD_SHUTDOWN_GRACE_MS: "2000",
+  HERALD_RENDER_WORKERS: "1",
 };
 
 export interface TestGatewayOptions {
