@@ -11,6 +11,7 @@ import { slackFitted } from "../../src/formats/slack-plain";
 import { fitToTeams, teamsMessage } from "../../src/formats/teams-limits";
 import { plainCardMessage } from "../../src/formats/teams-plain";
 import { allFixtureEvents } from "../support/fixtures";
+import { pick, seeded } from "../support/random";
 import { engine, NOW } from "../support/render";
 import { batchOf, HOSTILE_EVENTS, LARGEST_EVENTS } from "./contract/events";
 
@@ -348,16 +349,3 @@ function cardVariants(card: Record<string, unknown>): Record<string, unknown>[] 
     { version: "1.4", body, type: "AdaptiveCard" },
   ];
 }
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(random: () => number, items: readonly T[]): T =>
-  items[Math.floor(random() * items.length)] as T;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FormatError, type TemplateContext, type TemplateJson } from "../../src/formats/format";
 import { jsonFormat } from "../../src/formats/json";
+import { pick, seeded } from "../support/random";
 import { engine, NOW } from "../support/render";
 import { formatContexts, JSON_FORMATS, SAMPLE_EVENTS } from "./support";
 
@@ -196,19 +197,6 @@ function outcomeOf<T>(run: () => T): T | { error: string } {
   }
 }
 
-/** A small deterministic generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const pick = <T>(random: () => number, items: readonly T[]): T =>
-  items[Math.floor(random() * items.length)] as T;
 const space = (random: () => number) => pick(random, ["", "", " ", "\n  "]);
 const PATHS = ["v", "w", "missing", "obj.k", "this.v", "@root.v", "list.length"];
 
