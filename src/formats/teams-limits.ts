@@ -38,6 +38,11 @@ export function byteSize(body: string): number {
   return Buffer.byteLength(body, "utf8");
 }
 
+/** Whether a message body is within Teams' 28 KB. A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no counting. */
+export function fitsTeamsBody(body: string): boolean {
+  return body.length * 3 <= MAX_BODY_BYTES || byteSize(body) <= MAX_BODY_BYTES;
+}
+
 /** A text that was cut: the object holding it, where, and how long it was. */
 export interface Cut {
   holder: JsonObject;
@@ -51,9 +56,7 @@ export interface Cut {
  */
 export function wholeIfFits(card: JsonObject, cardJson?: string): string | undefined {
   const whole = messageJson(card, cardJson);
-  // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no counting.
-  const fits = whole.length * 3 <= MAX_BODY_BYTES || byteSize(whole) <= MAX_BODY_BYTES;
-  return fits && !hasTextLongerThan(card, TEXT_CAPS[0]) ? whole : undefined;
+  return fitsTeamsBody(whole) && !hasTextLongerThan(card, TEXT_CAPS[0]) ? whole : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { members, stringsAtMost } from "./json-scan";
-import { byteSize, MAX_BODY_BYTES, messageAround, TEXT_CAPS } from "./teams-limits";
+import { fitsTeamsBody, messageAround, TEXT_CAPS } from "./teams-limits";
 
 /**
  * The message body for a card a proven template wrote (src/templates/json-proof.ts: compact JSON
@@ -14,6 +14,5 @@ export function plainCardMessage(cardJson: string): string | undefined {
   if (card?.get("type") !== '"AdaptiveCard"' || !card.get("version")?.startsWith('"')) return undefined;
   if (!stringsAtMost(cardJson, TEXT_CAPS[0])) return undefined;
   const whole = messageAround(cardJson);
-  // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no counting.
-  return whole.length * 3 <= MAX_BODY_BYTES || byteSize(whole) <= MAX_BODY_BYTES ? whole : undefined;
+  return fitsTeamsBody(whole) ? whole : undefined;
 }

@@ -39,7 +39,7 @@ function copy(state: JsonState): JsonState {
   };
 }
 
-export function expectsValue(state: JsonState): boolean {
+function expectsValue(state: JsonState): boolean {
   return state.string === undefined && (state.expect === "value" || state.expect === "first-value");
 }
 
