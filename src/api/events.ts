@@ -86,12 +86,12 @@ export function eventRoutes(deps: ApiDeps) {
     // A connection the database dropped mid-transaction can leave the driver's promise unsettled:
     // the producer gets a 503 in time rather than a request that hangs.
     const results = await withinTime(
-      ingestEvents(deps.db, accepted),
+      ingestEvents(deps.db, accepted, deps.engine.straight),
       INGEST_TIMEOUT_MS,
       "storing the events",
     );
     deps.metrics.ingest.ingested(accepted.filter((_, index) => results[index]?.duplicate === false));
-    if (results.some((result) => result.deliveriesQueued > 0)) deps.engine.wake();
+    if (results.some((result) => result.deliveriesQueued > result.sentStraight)) deps.engine.wake();
     const answer: z.infer<typeof ingestAnswerSchema> = {
       data: results.map((result) => ({
         id: result.id,

@@ -58,9 +58,29 @@ export function requestHeaders(
   };
 }
 
+/** A request's message rendered (ahead of its place at the receiver, see engine.ts), or the failure that ends its attempt. */
+export type Prepared = { rendered: Rendered } | { outcome: AttemptOutcome };
+
+/** Renders one request's message for its jobs; template and format errors are permanent failures. */
+export async function renderAttempt(
+  jobs: [DeliveryJob, ...DeliveryJob[]],
+  deps: AttemptDeps,
+): Promise<Prepared> {
+  try {
+    const suppressed = jobs.reduce((sum, each) => sum + each.suppressedBefore, 0);
+    const events = jobs.map((each) => each.event);
+    return { rendered: await deps.renderer.render(jobs[0].webhook, events, deps.now(), suppressed) };
+  } catch (error) {
+    const isTemplates =
+      error instanceof TemplateError || error instanceof FormatError || error instanceof RenderAbortedError;
+    const problem = isTemplates ? "template error" : "cannot render";
+    return { outcome: { ...failure(`${problem}: ${(error as Error).message}`, false, 0), request: null } };
+  }
+}
+
 /**
- * One attempt for one or more deliveries of the same webhook, sent as one request: render, sign
- * and send. Template and format errors are permanent failures. A message rendered in parts
+ * One attempt for one or more deliveries of the same webhook, sent as one request: render (or
+ * take the message `prepared` ahead), sign and send. A message rendered in parts
  * (limit_policy split) is sent part after part, each signed on its own; the first failure ends
  * the attempt with its outcome, and a retry sends every part again. Beside the outcome, the first
  * request as the history keeps it (secrets masked, the body cut).
@@ -68,25 +88,14 @@ export function requestHeaders(
 export async function attemptDelivery(
   jobs: [DeliveryJob, ...DeliveryJob[]],
   deps: AttemptDeps,
+  prepared: Promise<Prepared> = renderAttempt(jobs, deps),
 ): Promise<AttemptOutcome> {
+  const ready = await prepared;
+  if ("outcome" in ready) return ready.outcome;
+  const { rendered } = ready;
   const now = deps.now();
   const [job] = jobs;
   const { webhook } = job;
-  let rendered: Rendered;
-  try {
-    const suppressed = jobs.reduce((sum, each) => sum + each.suppressedBefore, 0);
-    rendered = await deps.renderer.render(
-      webhook,
-      jobs.map((each) => each.event),
-      now,
-      suppressed,
-    );
-  } catch (error) {
-    const isTemplates =
-      error instanceof TemplateError || error instanceof FormatError || error instanceof RenderAbortedError;
-    const problem = isTemplates ? "template error" : "cannot render";
-    return { ...failure(`${problem}: ${(error as Error).message}`, false, 0), request: null };
-  }
   const { kind, ...settings } = webhook.destination;
   // Syslog carries the body alone: no headers to build, no signature to compute.
   const sendsHeaders = findDestination(kind)?.sendsHeaders ?? true;

@@ -1,19 +1,20 @@
-import { failure } from "../destinations/destination";
 import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { type DeliveryMetrics, noDeliveryMetrics } from "../metrics/delivery";
 import { claimDueDeliveries, returnUnsentClaims } from "../store/claim";
 import type { Db } from "../store/db";
+import type { StraightSender } from "../store/ingest-plan";
 import { type AttemptRecord, type DeliveryJob, releaseDeliveries } from "../store/queue";
-import { readFlow } from "../webhooks/flow";
-import { type AttemptDeps, attemptDelivery } from "./attempt";
-import { deliveryLogFields, logAttempt, withWebhookSecretsMasked } from "./attempt-log";
-import { decideAttempt, discardRecord, isTooOld, outcomeOfEvent, retryTogether } from "./decide";
+import { type AttemptDeps, type Prepared, renderAttempt } from "./attempt";
+import { deliveryLogFields, withWebhookSecretsMasked } from "./attempt-log";
+import { createDeliver } from "./deliver";
 import { createRecorder } from "./recorder";
 import { digestSenders, eventsPerRequestTable } from "./render";
 import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 import { createSignal } from "./signal";
+import { createStraightSender } from "./straight";
+import { createTokenWake } from "./token-wake";
 import { createWebhookWindows, MAX_CLAIM_AHEAD } from "./windows";
 
 export interface EngineSettings {
@@ -35,6 +36,8 @@ export interface DeliveryEngine {
   start(): void;
   /** New deliveries were queued: look for work now rather than at the next poll. */
   wake(): void;
+  /** Ingest's way past the claim for new deliveries this process can send at once. */
+  readonly straight: StraightSender;
   /** Sends one job at once and records it (the test endpoint). */
   deliverNow(job: DeliveryJob): Promise<AttemptRecord>;
   /** Stops claiming, lets in-flight deliveries finish for up to `graceMs`, releases the rest. */
@@ -88,47 +91,20 @@ export function createDeliveryEngine(
   let lastClaimAt: Date | null = null;
   let lastClaimError: string | null = null;
 
-  /** Sends one webhook's deliveries as one request and records each; `answered` sees them first. */
-  async function deliver(
-    jobs: DeliveryJob[],
-    answered: (records: AttemptRecord[]) => void = () => {},
-  ): Promise<AttemptRecord[]> {
-    const now = deps.now();
-    const tooOld = (job: DeliveryJob) => isTooOld(job, now, settings.maxDeliveryAgeMs);
-    const fresh = jobs.filter((job) => !tooOld(job));
-    const stale = jobs.filter(tooOld);
-    const records = stale.map((job) =>
-      discardRecord(job, now, settings.maxDeliveryAgeMs, settings.retryPolicy),
-    );
-    const [first, ...rest] = fresh;
-    if (first) {
-      const outcome = await attemptDelivery([first, ...rest], deps).catch((error: unknown) =>
-        // Whatever went wrong, the deliveries get an outcome: unrecorded ones would be claimed again forever.
-        failure(`cannot send: ${error instanceof Error ? error.message : String(error)}`, false, 0),
-      );
-      metrics.attempt(first.webhook.id, outcome.durationMs, outcome.statusCode);
-      const answeredAt = deps.now();
-      const decided = fresh.map((job, index) =>
-        decideAttempt(job, outcomeOfEvent(outcome, index), answeredAt, settings.retryPolicy),
-      );
-      records.push(...retryTogether(decided));
-    }
-    answered(records);
-    await Promise.all(records.map((record) => recorder.record(record)));
-    const recordedAt = deps.now();
-    for (const [index, job] of [...stale, ...fresh].entries()) {
-      metrics.finished(job, records[index] as AttemptRecord, recordedAt);
-      logAttempt(log, job, records[index] as AttemptRecord);
-    }
-    return records;
-  }
+  /**
+   * Each launched request's message, rendered while it waits for its place: the place is then
+   * held for the receiver's answer alone, and a webhook's max_in_flight goes further.
+   */
+  const renderedAhead = new WeakMap<RequestJobs, Promise<Prepared>>();
+  const deliver = createDeliver(deps, settings, recorder, metrics, log);
 
-  /** A claimed request: it waits in its webhook's window until it may be sent. */
-  function launch(request: RequestJobs) {
+  /** A claimed request: it waits in its webhook's window (in a place reserved for it) until it may be sent. */
+  function launch(request: RequestJobs, reserved = false) {
     requestCount += 1;
     for (const job of request) inFlight.set(job.deliveryId, job);
     metrics.inFlight(request.length);
-    windows.add(request);
+    renderedAhead.set(request, renderAttempt(request, deps));
+    windows.add(request, reserved);
     sendStartable(request[0].webhook.id);
   }
 
@@ -163,13 +139,17 @@ export function createDeliveryEngine(
     };
     let withdrawn: RequestJobs[] = [];
     try {
-      await deliver(request, (records) => {
-        if (records.some((record) => record.throttle !== null || record.gone !== null)) {
-          withdrawn = windows.holdOff(webhookId);
-        } else if (records.every((record) => record.status === "delivered")) {
-          freePlace();
-        }
-      });
+      await deliver(
+        request,
+        (records) => {
+          if (records.some((record) => record.throttle !== null || record.gone !== null)) {
+            withdrawn = windows.holdOff(webhookId);
+          } else if (records.every((record) => record.status === "delivered")) {
+            freePlace();
+          }
+        },
+        renderedAhead.get(request),
+      );
       windows.holdCommitted(webhookId, claimsStarted);
       await returnUnsent(withdrawn);
     } catch (error) {
@@ -200,20 +180,19 @@ export function createDeliveryEngine(
     for (const request of requests) settled(request);
   }
 
-  let tokenTimer: NodeJS.Timeout | undefined;
-  // A rate-limited webhook's next token is free 1/per_second after the last one was spent: look
-  // again then, not only at the next poll, or a rate above burst per poll could never be reached.
-  function wakeForNextToken(jobs: DeliveryJob[]) {
-    const webhooks = new Map(jobs.map((job) => [job.webhook.id, job.webhook]));
-    const rates = [...webhooks.values()].map((webhook) => readFlow(webhook.flow).rate_limit?.per_second ?? 0);
-    const fastest = Math.max(0, ...rates);
-    if (fastest === 0 || tokenTimer) return;
-    tokenTimer = setTimeout(() => {
-      tokenTimer = undefined;
-      workArrived.fire();
-    }, 1000 / fastest);
-    tokenTimer.unref();
-  }
+  const straight = createStraightSender({
+    ...settings,
+    windows,
+    freeRequests: () => settings.concurrency - requestCount,
+    stopping: () => stopping,
+    now: deps.now,
+    launchReserved: (request) => {
+      metrics.sentStraight(request.length);
+      launch(request, true);
+    },
+    giveBack: returnNeverLaunched,
+  });
+  const tokenWake = createTokenWake(() => workArrived.fire());
 
   async function loop() {
     while (!stopping) {
@@ -255,7 +234,7 @@ export function createDeliveryEngine(
       const heldOff = (job: DeliveryJob) => windows.claimedBeforeHold(job.webhook.id, claimNumber);
       await returnNeverLaunched(jobs.filter(heldOff));
       for (const group of requests(jobs.filter((job) => !heldOff(job)))) launch(group);
-      wakeForNextToken(jobs);
+      tokenWake.afterClaim(jobs);
       // Less than the limit: every webhook with due work has its window full. Look again when
       // work arrives, when a window has room, or at the next poll.
       if (jobs.length < limit) {
@@ -273,10 +252,11 @@ export function createDeliveryEngine(
       running ??= loop();
     },
     wake: () => workArrived.fire(),
+    straight,
     deliverNow: async (job) => (await deliver([job]))[0] as AttemptRecord,
     async stop(graceMs) {
       stopping = true;
-      clearTimeout(tokenTimer);
+      tokenWake.stop();
       workArrived.fire();
       slotFreed.fire();
       roomOpened.fire();

@@ -16,6 +16,8 @@ export const MAX_CLAIM_AHEAD = 4;
 interface Window {
   sending: number;
   waiting: RequestJobs[];
+  /** Places promised to deliveries that an ingest under way will hand over (delivery/straight.ts). */
+  reserved: number;
   /** How many may be sent at once, as the webhook's row said at its latest claim. */
   places: number;
   /** That row: a claim's jobs share their webhook's row, so `places` is read once per claim. */
@@ -36,17 +38,43 @@ export function createWebhookWindows() {
   const holds = new Map<string, number | null>();
 
   const forget = (webhookId: string, window: Window) => {
-    if (window.sending === 0 && window.waiting.length === 0) windows.delete(webhookId);
+    if (window.sending === 0 && window.waiting.length === 0 && window.reserved === 0)
+      windows.delete(webhookId);
+  };
+  const windowOf = (webhook: WebhookRow): Window => {
+    const window = windows.get(webhook.id) ?? { sending: 0, waiting: [], reserved: 0, places: 0, row: null };
+    if (window.row !== webhook) [window.row, window.places] = [webhook, placesOf(webhook)];
+    windows.set(webhook.id, window);
+    return window;
   };
 
   return {
-    /** Queues a claimed request behind the others of its webhook. */
-    add(request: RequestJobs) {
-      const { webhook } = request[0];
-      const window = windows.get(webhook.id) ?? { sending: 0, waiting: [], places: 0, row: null };
-      if (window.row !== webhook) [window.row, window.places] = [webhook, placesOf(webhook)];
+    /** Queues a claimed request behind the others of its webhook; `reserved`: it takes a reserved place. */
+    add(request: RequestJobs, reserved = false) {
+      const window = windowOf(request[0].webhook);
+      if (reserved) window.reserved -= 1;
       window.waiting.push(request);
-      windows.set(webhook.id, window);
+    },
+    /**
+     * Reserves up to `wanted` places for requests to be sent as soon as an ingest commits them:
+     * only places free now, and none while the webhook has requests waiting (they go first) or
+     * its receiver asked this process to hold off (since then, its deliveries are claimed).
+     */
+    reserve(webhook: WebhookRow, wanted: number): number {
+      if (holds.has(webhook.id)) return 0;
+      const window = windowOf(webhook);
+      const free = window.waiting.length > 0 ? 0 : window.places - window.sending - window.reserved;
+      const reserved = Math.max(0, Math.min(wanted, free));
+      window.reserved += reserved;
+      forget(webhook.id, window);
+      return reserved;
+    },
+    /** Gives back places reserved for an ingest that did not commit. */
+    unreserve(webhookId: string, count: number) {
+      const window = windows.get(webhookId);
+      if (!window) return;
+      window.reserved -= count;
+      forget(webhookId, window);
     },
     /** The webhook's waiting requests that may start now; each counts as sending until `done`. */
     startable(webhookId: string): RequestJobs[] {
@@ -100,9 +128,11 @@ export function createWebhookWindows() {
     withdrawAll(): RequestJobs[] {
       return [...windows.keys()].flatMap((webhookId) => this.withdraw(webhookId));
     },
-    /** Requests held per webhook, sending or waiting: what the claim counts against max_in_flight. */
+    /** Requests held per webhook, sending, waiting or reserved: what the claim counts against max_in_flight. */
     held(): Map<string, number> {
-      return new Map([...windows].map(([id, window]) => [id, window.sending + window.waiting.length]));
+      return new Map(
+        [...windows].map(([id, window]) => [id, window.sending + window.waiting.length + window.reserved]),
+      );
     },
   };
 }

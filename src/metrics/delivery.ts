@@ -11,13 +11,22 @@ export interface DeliveryMetrics {
   inFlight(change: number): void;
   /** A non-empty claim from the queue: how many deliveries, and how long the query took. */
   claimed(size: number, seconds: number): void;
+  /** New deliveries an ingest handed straight to the engine, without a claim. */
+  sentStraight(size: number): void;
   /** A committed group of outcomes: how many, and how long the write took. */
   recorded(size: number, seconds: number): void;
 }
 
 export function noDeliveryMetrics(): DeliveryMetrics {
   const nothing = () => {};
-  return { attempt: nothing, finished: nothing, inFlight: nothing, claimed: nothing, recorded: nothing };
+  return {
+    attempt: nothing,
+    finished: nothing,
+    inFlight: nothing,
+    claimed: nothing,
+    sentStraight: nothing,
+    recorded: nothing,
+  };
 }
 
 export const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -67,6 +76,11 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
     "Time of a non-empty claim query",
     QUERY_BUCKETS,
   );
+  const straight = new Counter({
+    name: "herald_deliveries_sent_straight_total",
+    help: "New deliveries an ingest handed straight to this process's engine, without a claim",
+    registers,
+  });
   const recordSize = batch("herald_record_batch_size", "Outcomes per group commit", BATCH_BUCKETS);
   const recordSeconds = batch("herald_record_duration_seconds", "Time of a group commit", QUERY_BUCKETS);
 
@@ -87,6 +101,7 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
       claimSize.observe(size);
       claimSeconds.observe(seconds);
     },
+    sentStraight: (size) => straight.inc(size),
     recorded(size, seconds) {
       recordSize.observe(size);
       recordSeconds.observe(seconds);

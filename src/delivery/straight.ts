@@ -1,0 +1,77 @@
+import type { StraightSender } from "../store/ingest-plan";
+import type { DeliveryJob } from "../store/queue";
+import type { WebhookRow } from "../store/webhooks";
+import { readFlow } from "../webhooks/flow";
+import { eventsPerRequest } from "./render";
+import type { RequestJobs } from "./requests";
+import type { WebhookWindows } from "./windows";
+
+/** What of the engine the straight path uses. */
+export interface StraightDeps {
+  workerId: string;
+  leaseMs: number;
+  windows: WebhookWindows;
+  /** Requests the process may still start under its concurrency (claims included). */
+  freeRequests(): number;
+  stopping(): boolean;
+  now(): Date;
+  /** Puts a request in its webhook's window, in a place reserved for it, and sends it when it may. */
+  launchReserved(request: RequestJobs): void;
+  /** Hands jobs that will not be sent back to the queue, due at once, their attempt uncounted. */
+  giveBack(jobs: DeliveryJob[]): Promise<void>;
+}
+
+/**
+ * New deliveries that skip the queue's claim: an ingest stores them already claimed by this
+ * process (store/ingest.ts) and hands them over once committed, so a steady stream is sent
+ * without a claim's round trip and without waking the claim loop. Only where a claim would have
+ * sent them at once, with nothing to check in the database: a webhook that is neither paused nor
+ * held by a 429, without a rate limit, FIFO order, dedup, digests or lossy queue, whose format sends one event
+ * per request, with a free place in its window and none of its requests waiting there. Everything
+ * else is queued for the claim as before. Stored claimed, they are as safe as claimed ones: if the
+ * process dies, store/workers.ts hands them back, and the lease is the last resort.
+ */
+export function createStraightSender(deps: StraightDeps): StraightSender {
+  let reservedInAll = 0;
+  return {
+    workerId: deps.workerId,
+    leaseMs: deps.leaseMs,
+    reserve(webhook, count) {
+      if (deps.stopping() || !sendsStraight(webhook, deps.now())) return 0;
+      const room = deps.freeRequests() - reservedInAll;
+      const reserved = deps.windows.reserve(webhook, Math.min(count, room));
+      reservedInAll += reserved;
+      return reserved;
+    },
+    send(jobs) {
+      reservedInAll -= jobs.length;
+      if (!deps.stopping()) {
+        for (const job of jobs) deps.launchReserved([job]);
+        return;
+      }
+      for (const job of jobs) deps.windows.unreserve(job.webhook.id, 1);
+      void deps.giveBack(jobs);
+    },
+    release(webhookId, count) {
+      reservedInAll -= count;
+      deps.windows.unreserve(webhookId, count);
+    },
+  };
+}
+
+/** Whether nothing in the database decides when a new delivery to this webhook may be sent. */
+export function sendsStraight(webhook: WebhookRow, now: Date): boolean {
+  const flow = readFlow(webhook.flow);
+  return (
+    !webhook.paused &&
+    webhook.throttleReason === null &&
+    (webhook.throttledUntil === null || webhook.throttledUntil <= now) &&
+    flow.rate_limit === null &&
+    flow.ordering === "unordered" &&
+    flow.dedup === null &&
+    flow.group === null &&
+    // A lossy webhook keeps the newest of a flood: sent straight, the oldest of it would go first.
+    !flow.lossy &&
+    eventsPerRequest(webhook) === 1
+  );
+}
