@@ -11,6 +11,7 @@ import { insertWebhook } from "../../src/store/webhooks";
 import { startWorker } from "../../src/store/workers";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
+import { testEngineSettings } from "../support/engine";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
@@ -18,16 +19,7 @@ import { inProcessRenderer } from "../support/render";
 /** The worker every claim in these tests is made by, unless a test says otherwise. */
 const WORKER = "00000000-0000-4000-8000-00000000000a";
 
-const engineSettings = {
-  workerId: WORKER,
-  concurrency: 50,
-  claimBatch: 20,
-  pollIntervalMs: 20,
-  leaseMs: 1000,
-  failureThreshold: 0,
-  maxDeliveryAgeMs: 0,
-  retryPolicy: { scheduleSeconds: [0.05], retryAfterMaxSeconds: 1, jitter: 0 },
-};
+const engineSettings = testEngineSettings(WORKER);
 
 /** A claim by a process with nothing in flight. */
 function limits(limit: number, leaseMs: number, workerId = WORKER) {

@@ -9,22 +9,14 @@ import { ingestEvents } from "../../src/store/ingest";
 import { insertWebhook } from "../../src/store/webhooks";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
+import { testEngineSettings } from "../support/engine";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
 
 const WORKER = "00000000-0000-4000-8000-00000000000b";
 
-const engineSettings = {
-  workerId: WORKER,
-  concurrency: 50,
-  claimBatch: 20,
-  pollIntervalMs: 20,
-  leaseMs: 60_000,
-  failureThreshold: 0,
-  maxDeliveryAgeMs: 0,
-  retryPolicy: { scheduleSeconds: [0.05], retryAfterMaxSeconds: 1, jitter: 0 },
-};
+const engineSettings = { ...testEngineSettings(WORKER), leaseMs: 60_000 };
 
 function events(count: number, prefix: string): HeraldEvent[] {
   return Array.from({ length: count }, (_, i) => ({
