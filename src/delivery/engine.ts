@@ -180,7 +180,7 @@ export function createDeliveryEngine(
     for (const request of requests) settled(request);
   }
 
-  const straight = createStraightSender({
+  const straightPath = createStraightSender({
     ...settings,
     windows,
     freeRequests: () => settings.concurrency - requestCount,
@@ -198,7 +198,7 @@ export function createDeliveryEngine(
     while (!stopping) {
       // Read before claiming: what happens while the claim runs wakes the wait after it at once.
       const seen = { work: workArrived.fired, room: roomOpened.fired, slot: slotFreed.fired };
-      const room = settings.concurrency - requestCount;
+      const room = settings.concurrency - requestCount - straightPath.reserved();
       // Claim in sizeable batches: wait for half a batch of room unless nothing is in flight.
       if (room <= 0 || (requestCount > 0 && room < Math.min(settings.claimBatch, settings.concurrency) / 2)) {
         await slotFreed.after(seen.slot);
@@ -252,7 +252,7 @@ export function createDeliveryEngine(
       running ??= loop();
     },
     wake: () => workArrived.fire(),
-    straight,
+    straight: straightPath.sender,
     deliverNow: async (job) => (await deliver([job]))[0] as AttemptRecord,
     async stop(graceMs) {
       stopping = true;
@@ -271,7 +271,7 @@ export function createDeliveryEngine(
         log.info("releasing deliveries still in flight", { count: unfinished.length });
         await releaseDeliveries(db, settings.workerId, unfinished);
       }
-      await recorder.flush();
+      await Promise.all([straightPath.idle(), recorder.flush()]);
       recorder.close();
     },
     status: () => ({ claiming: running !== undefined && !stopping, lastClaimAt, lastClaimError }),

@@ -29,11 +29,18 @@ export interface StraightDeps {
  * held by a 429, without a rate limit, FIFO order, dedup, digests or lossy queue, whose format sends one event
  * per request, with a free place in its window and none of its requests waiting there. Everything
  * else is queued for the claim as before. Stored claimed, they are as safe as claimed ones: if the
- * process dies, store/workers.ts hands them back, and the lease is the last resort.
+ * process dies, store/workers.ts hands them back, and the lease is the last resort. As with a
+ * claim, a pause or a change committed while the ingest's statement ran is seen by the next one.
  */
-export function createStraightSender(deps: StraightDeps): StraightSender {
+export function createStraightSender(deps: StraightDeps) {
   let reservedInAll = 0;
-  return {
+  const givingBack = new Set<Promise<void>>();
+  const giveBack = (jobs: DeliveryJob[]) => {
+    for (const job of jobs) deps.windows.unreserve(job.webhook.id, 1);
+    const given = deps.giveBack(jobs).finally(() => givingBack.delete(given));
+    givingBack.add(given);
+  };
+  const sender: StraightSender = {
     workerId: deps.workerId,
     leaseMs: deps.leaseMs,
     reserve(webhook, count) {
@@ -45,17 +52,23 @@ export function createStraightSender(deps: StraightDeps): StraightSender {
     },
     send(jobs) {
       reservedInAll -= jobs.length;
-      if (!deps.stopping()) {
-        for (const job of jobs) deps.launchReserved([job]);
-        return;
-      }
-      for (const job of jobs) deps.windows.unreserve(job.webhook.id, 1);
-      void deps.giveBack(jobs);
+      // A 429 (or a destination gone) that came while the ingest committed holds them back too.
+      const sendable = (job: DeliveryJob) => !deps.stopping() && !deps.windows.wasHeld(job.webhook.id);
+      for (const job of jobs.filter(sendable)) deps.launchReserved([job]);
+      const held = jobs.filter((job) => !sendable(job));
+      if (held.length > 0) giveBack(held);
     },
     release(webhookId, count) {
       reservedInAll -= count;
       deps.windows.unreserve(webhookId, count);
     },
+  };
+  return {
+    sender,
+    /** Places reserved for ingests under way: the claim leaves them out of the process's room. */
+    reserved: () => reservedInAll,
+    /** Resolves once the deliveries given back (the engine stopping, a hold) are in the queue again. */
+    idle: () => Promise.all(givingBack).then(() => {}),
   };
 }
 

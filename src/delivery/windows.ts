@@ -58,12 +58,16 @@ export function createWebhookWindows() {
     /**
      * Reserves up to `wanted` places for requests to be sent as soon as an ingest commits them:
      * only places free now, and none while the webhook has requests waiting (they go first) or
-     * its receiver asked this process to hold off (since then, its deliveries are claimed).
+     * once its receiver asked this process to hold off (from then on, for the life of the
+     * process, its deliveries are claimed: the claim knows when the hold ends).
      */
     reserve(webhook: WebhookRow, wanted: number): number {
       if (holds.has(webhook.id)) return 0;
-      const window = windowOf(webhook);
-      const free = window.waiting.length > 0 ? 0 : window.places - window.sending - window.reserved;
+      // The row is the ingest's, which may be stale until its statement commits: it may lower the
+      // places for this reservation but not change the window's, which the claims' rows set.
+      const window = windows.get(webhook.id) ?? windowOf(webhook);
+      const places = Math.min(window.places, placesOf(webhook));
+      const free = window.waiting.length > 0 ? 0 : places - window.sending - window.reserved;
       const reserved = Math.max(0, Math.min(wanted, free));
       window.reserved += reserved;
       forget(webhook.id, window);
@@ -111,6 +115,8 @@ export function createWebhookWindows() {
     holdCommitted(webhookId: string, claimsStarted: number) {
       if (holds.get(webhookId) === null) holds.set(webhookId, claimsStarted);
     },
+    /** Whether the webhook's receiver asked this process to hold off, ever. */
+    wasHeld: (webhookId: string) => holds.has(webhookId),
     /** Whether claim number `claim` started before the webhook's hold was committed. */
     claimedBeforeHold(webhookId: string, claim: number): boolean {
       const hold = holds.get(webhookId);

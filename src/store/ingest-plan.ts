@@ -26,6 +26,8 @@ export interface IngestPlan {
   deliveries: PlannedDelivery[];
   /** Places the engine reserved for deliveries sent straight, by webhook id. */
   reserved: Map<string, number>;
+  /** Ends the reservations' watch: whether they are still this ingest's to use or give back. */
+  settle(): boolean;
 }
 
 export interface PlannedEvent {
@@ -68,8 +70,29 @@ export function planIngest(
       .map((webhook) => ({ index, webhook, straight: false }));
   });
   const reserved = new Map<string, number>();
-  if (straight) reserveStraight(deliveries, straight, reserved);
-  return { events, deliveries, reserved };
+  if (!straight) return { events, deliveries, reserved, settle: () => true };
+  reserveStraight(deliveries, straight, reserved);
+  return { events, deliveries, reserved, settle: watchReservations(reserved, straight) };
+}
+
+/**
+ * An ingest whose statement never settles (a connection dropped under it; api/events.ts has
+ * answered 503 long before) must not keep the engine's places: they are given back once a lease
+ * has passed. If it does settle after that, what it stored claimed waits for that lease to end
+ * and is claimed then, like a claim's deliveries whose worker stopped answering.
+ */
+function watchReservations(reserved: Map<string, number>, straight: StraightSender): () => boolean {
+  if (reserved.size === 0) return () => true;
+  let ours = true;
+  const timer = setTimeout(() => {
+    ours = false;
+    for (const [webhookId, count] of reserved) straight.release(webhookId, count);
+  }, straight.leaseMs);
+  timer.unref();
+  return () => {
+    clearTimeout(timer);
+    return ours;
+  };
 }
 
 function reserveStraight(

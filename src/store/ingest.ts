@@ -120,7 +120,7 @@ function finish(plan: IngestPlan, stored: Stored, straight: StraightSender | und
     const key = stored.keys.get(identity);
     if (key !== undefined) eventByKey.set(key, event);
   }
-  if (straight) {
+  if (straight && plan.settle()) {
     const webhookById = new Map(plan.deliveries.map(({ webhook }) => [webhook.id, webhook]));
     const taken = countBy(stored.claimed, (row) => row.webhook_id);
     for (const [webhookId, count] of plan.reserved) {
@@ -146,6 +146,7 @@ function finish(plan: IngestPlan, stored: Stored, straight: StraightSender | und
 }
 
 function releaseAll(plan: IngestPlan, straight: StraightSender | undefined) {
+  if (!plan.settle()) return;
   for (const [webhookId, count] of plan.reserved) straight?.release(webhookId, count);
 }
 
