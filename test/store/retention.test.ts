@@ -35,7 +35,7 @@ describe.each(storeKinds())("retention on %s", (kind) => {
     await database.drop();
   });
 
-  /** Ingests an event (one delivery to the webhook), then sets its delivery's state and age. */
+  /** Ingests an event (one delivery to the webhook), then sets its delivery's state and age in days. */
   async function eventWith(id: string, status: string, ageDays: number, attempts = 1) {
     await ingestEvents(store.db, [
       {
@@ -49,7 +49,9 @@ describe.each(storeKinds())("retention on %s", (kind) => {
         data: {},
       },
     ]);
-    const age = sql`now() - ${ageDays} * interval '1 day'`;
+    // Counted from today's midnight (UTC), as the spans' days are: from now(), 40.5 days ago
+    // would fall on a different day in the afternoon than in the morning.
+    const age = sql`date_trunc('day', now() at time zone 'utc') at time zone 'utc' - ${ageDays} * interval '1 day'`;
     await store.db.execute(sql`update events set created_at = ${age} where id = ${id}`);
     await store.db.execute(sql`
       update deliveries d set status = ${status}, created_at = ${age}, updated_at = ${age}
