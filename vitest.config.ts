@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/pglite-seed-global.ts"],
+    setupFiles: ["test/support/pglite-seed.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Suites start real databases, servers and daemons; two cores run two files at a time.

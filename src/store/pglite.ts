@@ -57,3 +57,16 @@ export function openMemoryPgliteClient(dataDir: string): PGlite {
 export async function keepMigratedMemoryFiles(client: PGlite): Promise<void> {
   migratedMemoryFiles ??= await client.dumpDataDir("none");
 }
+
+/** The files kept by keepMigratedMemoryFiles, if any. */
+export function migratedMemoryStoreFiles(): Blob | undefined {
+  return migratedMemoryFiles;
+}
+
+/**
+ * Gives this process the files of a memory store migrated elsewhere (the test suite migrates
+ * one before its files run, each in a process or context of its own: test/support/pglite-seed.ts).
+ */
+export function seedMemoryStores(files: Blob): void {
+  migratedMemoryFiles ??= files;
+}
