@@ -115,6 +115,11 @@ function reserveStraight(
   }
 }
 
+/** The columns that store a delivery claimed by the engine's worker (none without a sender). */
+export function claimedBy(straight: StraightSender | undefined) {
+  return straight && { claimed_by: straight.workerId, lease_ms: straight.leaseMs };
+}
+
 export function identity(event: { source: string; id: string }): string {
   return `${event.source}\u0000${event.id}`;
 }

@@ -1,9 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { HeraldEvent } from "../events/event";
-import { type Db, queryRows } from "./db";
+import { type Db, parsedJson, queryRows } from "./db";
 
-import { type IngestPlan, identity, type StraightSender } from "./ingest-plan";
-import { CLAIMED_AS_JSON, type ClaimedAtQueue, claimColumns, parsedJson } from "./queue-deliveries";
+import { claimedBy, type IngestPlan, identity, type StraightSender } from "./ingest-plan";
+import { CLAIMED_AS_JSON, type ClaimedAtQueue, claimColumns } from "./queue-deliveries";
 import { deliveries, events } from "./schema";
 import { webhooksVersion } from "./subscribers";
 
@@ -44,7 +44,7 @@ export async function storeInOneStatement(
       source: event.source,
       id: event.id,
       webhook_id: webhook.id,
-      ...(sendsStraight && straight && { claimed_by: straight.workerId, lease_ms: straight.leaseMs }),
+      ...(sendsStraight && claimedBy(straight)),
     };
   });
   const [answer] = await queryRows<{
@@ -68,9 +68,12 @@ export async function storeInOneStatement(
         (select ${CLAIMED_AS_JSON} from queued) as claimed`,
   );
   if (!answer?.fresh) return undefined;
-  const stored = parsedJson(answer.stored);
-  return {
-    keys: new Map(stored.map((row) => [identity(row), Number(row.key)])),
-    claimed: parsedJson(answer.claimed),
-  };
+  return { keys: storedKeys(parsedJson(answer.stored)), claimed: parsedJson(answer.claimed) };
+}
+
+/** The events an insert stored, their keys by identity. */
+export function storedKeys(
+  rows: { key: number | string; id: string; source: string }[],
+): Map<string, number> {
+  return new Map(rows.map((row) => [identity(row), Number(row.key)]));
 }

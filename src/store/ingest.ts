@@ -4,8 +4,14 @@ import { readFlow } from "../webhooks/flow";
 import { groupKey } from "../webhooks/group";
 import { type Db, queryRows } from "./db";
 import { suppressRepeats } from "./dedup";
-import { type IngestPlan, identity, type PlannedEvent, planIngest, type StraightSender } from "./ingest-plan";
-import { insertEvents, type Stored, storeInOneStatement } from "./ingest-statement";
+import {
+  claimedBy,
+  type IngestPlan,
+  type PlannedEvent,
+  planIngest,
+  type StraightSender,
+} from "./ingest-plan";
+import { insertEvents, type Stored, storedKeys, storeInOneStatement } from "./ingest-statement";
 import { trimLossyQueues } from "./lossy";
 import type { DeliveryJob } from "./queue";
 import { type ClaimedAtQueue, type QueuedDelivery, queueDeliveries } from "./queue-deliveries";
@@ -72,7 +78,7 @@ async function storeInTransaction(
     tx,
     insertEvents(batch),
   );
-  const keys = new Map(inserted.map((row) => [identity(row), Number(row.key)]));
+  const keys = storedKeys(inserted);
   const keyers = new Map<string, ReturnType<typeof deliveryKeyer>>();
   const rows: QueuedDelivery[] = [];
   const fed = new Map<string, WebhookRow>();
@@ -87,7 +93,7 @@ async function storeInTransaction(
       webhook_id: webhook.id,
       event_key: key,
       ...keyer(event),
-      ...(straight && sender && { claimed_by: sender.workerId, lease_ms: sender.leaseMs }),
+      ...(straight && claimedBy(sender)),
     });
   }
   if (rows.length === 0) return { keys, claimed: [] };

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, queryRows } from "./db";
+import { type Db, parsedJson, queryRows } from "./db";
 import { deleteExpiredGroups, scheduleGroups } from "./groups";
 import { deliveries } from "./schema";
 
@@ -34,11 +34,6 @@ export function claimColumns(due: SQL): SQL {
 /** Of the inserted deliveries `queued` (id, webhook_id, event_key, created_at, claimed_by): the claimed ones, as JSON. */
 export const CLAIMED_AS_JSON = sql`coalesce(json_agg(json_build_object('id', id, 'webhook_id', webhook_id,
   'event_key', event_key, 'created_at', created_at)) filter (where claimed_by is not null), '[]')`;
-
-/** A JSON column as the driver answers it: parsed (postgres) or as text (PGlite's json in some places). */
-export function parsedJson<T>(value: T | string): T {
-  return typeof value === "string" ? (JSON.parse(value) as T) : value;
-}
 
 /**
  * Inserts the deliveries (ingest's fan-out, a replay's chunk), each due now, or for a grouping

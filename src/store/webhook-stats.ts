@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type Db, queryRows } from "./db";
+import { type Db, parsedJson, queryRows } from "./db";
 import { DELIVERY_STATUSES, type DeliveryStatus, deliveries } from "./schema";
 
 export interface WebhookStats {
@@ -55,20 +55,18 @@ export async function webhookStats(
            from ${deliveries}
            where webhook_id = ${webhookId} and status in ('pending', 'retrying')) as queue`,
   );
-  const parsed = <T>(value: T | string | null): T | null =>
-    typeof value === "string" ? (JSON.parse(value) as T) : value;
   const counts = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as Record<
     DeliveryStatus,
     number
   >;
-  const hourly = (parsed(row?.hourly ?? null) ?? []).map((each) => ({
+  const hourly = (parsedJson(row?.hourly ?? null) ?? []).map((each) => ({
     hour: new Date(Number(each.hour) * 1000),
     status: each.status,
     count: Number(each.count),
   }));
   for (const each of hourly) counts[each.status] += each.count;
-  const [p50, p95, p99] = parsed(row?.latency ?? null) ?? [];
-  const queue = parsed(row?.queue ?? null);
+  const [p50, p95, p99] = parsedJson(row?.latency ?? null) ?? [];
+  const queue = parsedJson(row?.queue ?? null);
   const oldest = queue?.oldest_ms;
   return {
     counts,
