@@ -53,7 +53,7 @@ describe.each(storeKinds())("the destination migration (%s)", (kind) => {
   let folder: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
+    database = await createTestDatabase(kind, { empty: true });
     store = await openMigratingDb(kind, database);
     folder = migrationsUpTo("0001_transport_settings");
     await store.migrate(folder);

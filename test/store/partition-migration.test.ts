@@ -17,7 +17,7 @@ describe.each(storeKinds())("the partitioning migration (%s)", (kind) => {
   const rows = <Row>(query: ReturnType<typeof sql>) => queryRows<Row>(store.db, query);
 
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
+    database = await createTestDatabase(kind, { empty: true });
     store = await openMigratingDb(kind, database);
     folder = migrationsUpTo("0009_secret_rotation");
     await store.migrate(folder);

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { inject } from "vitest";
 
 export type StoreKind = "pglite" | "postgres";
 
@@ -13,13 +14,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of its own for one test: nothing leaks between tests or suites running in parallel. */
-export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase> {
+/**
+ * A database of its own for one test: nothing leaks between tests or suites running in parallel.
+ * It is already migrated (a copy of test/support/postgres-template-global.ts's database), unless
+ * `empty` asks for one with no tables, for tests of the migrations themselves.
+ */
+export async function createTestDatabase(kind: StoreKind, { empty = false } = {}): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (kind === "pglite" || !serverUrl) return { databaseUrl: undefined, drop: async () => {} };
   const name = `herald_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const template = empty ? "" : inject("postgresTemplate");
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  await admin.unsafe(`create database ${name}${template ? ` template ${template}` : ""}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
