@@ -109,11 +109,11 @@ export const configSchema = z.object({
   HERALD_FAILURE_THRESHOLD: z.coerce.number().int().min(0).default(50),
   /** herald.queue.backlog is emitted when a webhook's oldest queued delivery is older than this; 0: never. */
   HERALD_BACKLOG_ALERT_S: seconds.default(900),
-  /** A delivery not sent within this many seconds of its event's arrival is discarded; 0 keeps it forever. */
   /** Finished deliveries (with their attempts) and events older than this many days are pruned; 0 keeps all. */
   HERALD_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   /** How often the pruning runs. */
   HERALD_RETENTION_EVERY_S: z.coerce.number().int().min(10).max(86_400).default(3600),
+  /** A delivery not sent within this many seconds of its event's arrival is discarded; 0 keeps it forever. */
   HERALD_MAX_DELIVERY_AGE_S: seconds.default(7 * 24 * 3600),
   /** CIDRs webhooks may never reach, e.g. "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" (metadata and link-local always are). */
   HERALD_EGRESS_DENY: cidrList,
@@ -126,6 +126,12 @@ export const configSchema = z.object({
     .min(64 * 1024)
     .max(100 * 1024 * 1024)
     .default(5 * 1024 * 1024),
+  /**
+   * How far the heap may grow past its live data before a full collection, in percent
+   * (src/heap-growth.ts); 0 leaves it to V8, which trades up to four times the memory for fewer
+   * collections.
+   */
+  HERALD_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
   /** Threads that compile and render templates, off the thread that answers requests. */
   HERALD_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   /** A template that takes longer than this to compile or render fails (its worker is replaced). */

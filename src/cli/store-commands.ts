@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import { startGateway } from "../gateway";
+import { limitHeapGrowth } from "../heap-growth";
 import { createLogger } from "../logger";
 import { openStore, type Store } from "../store/db";
 import { surviveClosedConnectionWrites } from "../store/driver-workaround";
@@ -28,6 +29,7 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
 }
 
 export async function serve(config: Config) {
+  limitHeapGrowth(config.HERALD_HEAP_GROWTH_PERCENT);
   const log = createLogger(config.HERALD_LOG_LEVEL);
   // A database that goes away must not take the server down with it (503s until it is back).
   surviveClosedConnectionWrites(log);
