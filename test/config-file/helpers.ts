@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { checkConfigFile, type DesiredState, readConfigFile } from "../../src/config-file/load";
 import { DEFAULT_EVENT_CATALOG } from "../../src/events/catalog";
 import { openStore, type Store } from "../../src/store/db";
@@ -8,9 +9,19 @@ import { validateWebhook } from "../../src/webhooks/validate";
 import { createTestDatabase, type StoreKind } from "../support/databases";
 import { engine } from "../support/render";
 
-/** A directory of its own with `herald.yaml` (and any template files beside it); returns the file's path. */
+const configDirs: string[] = [];
+// Registered as the test file loads this module: the file's directories go when its tests end.
+afterAll(() => {
+  for (const dir of configDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A directory of its own with `herald.yaml` (and any template files beside it), removed after the
+ * test file; returns the file's path.
+ */
 export function writeConfig(text: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "herald-config-"));
+  configDirs.push(dir);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const file = join(dir, "herald.yaml");
   writeFileSync(file, text);
