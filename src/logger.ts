@@ -15,6 +15,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Whether a line at `level` is written: a caller can skip working out fields nobody reads. */
+  enabled(level: "debug" | "info" | "warn" | "error"): boolean;
   child(bindings: LogFields): Logger;
 }
 
@@ -49,12 +51,17 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
 }
 
 function wrap(logger: pino.Logger): Logger {
-  // The message goes into the object first, so that it comes before the fields on the line.
+  // The message goes into the object first, so that it comes before the fields on the line; not
+  // at all below the level (a delivered attempt is logged at debug, thousands a second).
+  const at = (level: "debug" | "info" | "warn" | "error") => (message: string, fields?: LogFields) => {
+    if (logger.isLevelEnabled(level)) logger[level]({ message, ...fields });
+  };
   return {
-    debug: (message, fields) => logger.debug({ message, ...fields }),
-    info: (message, fields) => logger.info({ message, ...fields }),
-    warn: (message, fields) => logger.warn({ message, ...fields }),
-    error: (message, fields) => logger.error({ message, ...fields }),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    enabled: (level) => logger.isLevelEnabled(level),
     child: (bindings) => wrap(logger.child(bindings)),
   };
 }
@@ -80,5 +87,6 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
+  enabled: () => false,
   child: () => silentLogger,
 };

@@ -44,8 +44,10 @@ export function deliveryLogFields(job: DeliveryJob): LogFields {
 
 /** One line per attempt's outcome; a test delivery's at info, whatever it was (its caller sees it). */
 export function logAttempt(log: Logger, job: DeliveryJob, record: AttemptRecord) {
-  const { level, message } = OUTCOMES[record.status];
-  log[job.isTest ? "info" : level](message, {
+  const { message, ...outcome } = OUTCOMES[record.status];
+  const level = job.isTest ? "info" : outcome.level;
+  if (!log.enabled(level)) return;
+  log[level](message, {
     ...deliveryLogFields(job),
     status: record.status,
     status_code: record.statusCode,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config";
 import { rawFixture } from "../support/fixtures";
 import { eventually, startTestGateway, type TestGateway } from "../support/gateway";
+import { type Receiver, startReceiver } from "../support/receiver";
 import { deliveriesIn, subscribe } from "../support/subscriptions";
 import { parseLines } from "./log-lines";
 
@@ -31,6 +32,35 @@ describe("HERALD_LOG_LEVEL", () => {
       const logged = await eventually(async () => (lines.length > 0 ? parseLines(lines) : undefined));
       expect(logged.map((line) => line.level)).toEqual(["error"]);
       expect(logged[0]).toMatchObject({ message: "delivery failed for good", webhook_id: webhook.id });
+    });
+  });
+
+  describe("at debug", () => {
+    let gateway: TestGateway;
+    let receiver: Receiver;
+    const lines: string[] = [];
+
+    beforeAll(async () => {
+      receiver = await startReceiver();
+      gateway = await startTestGateway("pglite", { HERALD_LOG_LEVEL: "debug" }, { logLines: lines });
+    });
+    afterAll(async () => {
+      await gateway?.close();
+      await receiver?.close();
+    });
+
+    it("writes a line for each delivered attempt", async () => {
+      const webhook = await subscribe(gateway, { url: receiver.url });
+      expect((await gateway.api("POST", "/api/v1/events", rawFixture("wallarm-hit-sqli"))).status).toBe(202);
+      const delivered = await eventually(async () =>
+        parseLines(lines).find((line) => line.message === "delivered"),
+      );
+      expect(delivered).toMatchObject({
+        level: "debug",
+        webhook_id: webhook.id,
+        status: "delivered",
+        status_code: 200,
+      });
     });
   });
 });

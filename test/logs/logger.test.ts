@@ -37,4 +37,15 @@ describe("the logger", () => {
     log.error("kept");
     expect(parseLines(lines).map((line) => line.message)).toEqual(["kept"]);
   });
+
+  it("says which levels it writes, a child as its parent", () => {
+    const log = createLogger("warn", { write: () => {} });
+    const child = log.child({ component: "delivery" });
+    expect((["debug", "info", "warn", "error"] as const).map((level) => child.enabled(level))).toEqual([
+      false,
+      false,
+      true,
+      true,
+    ]);
+  });
 });
