@@ -8,7 +8,8 @@
  * with the achieved rate, the posts not answered 202 and Herald's peak RSS.
  * Targets: post-to-receipt p99 ≤ 25 ms on PostgreSQL (≤ 50 ms on PGlite), ingest p99 ≤ 10 ms.
  * Runs alone too: `npx tsx bench/steady.ts`; BENCH_STORE=postgres|pglite (postgres),
- * BENCH_DATABASE_URL, BENCH_STEADY_RATE (events/s), BENCH_STEADY_SECONDS.
+ * BENCH_DATABASE_URL, BENCH_STEADY_RATE (events/s), BENCH_STEADY_SECONDS; BENCH_STEADY_NO_WEBHOOK=1
+ * posts the same load with no webhook, for ingest's latency with nothing to deliver.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
@@ -117,6 +118,7 @@ export async function benchSteady(
   serverUrl: string | undefined,
   ratePerSecond = 1000,
   seconds = 60,
+  withWebhook = true,
 ): Promise<SteadyResult> {
   const size = (ratePerSecond * POST_EVERY_MS) / 1000;
   if (!Number.isInteger(size) || size < 1)
@@ -126,12 +128,13 @@ export async function benchSteady(
   try {
     const herald = await startHerald(store, serverUrl);
     try {
-      await herald.createWebhook({ name: "bench", url: `${receiver.url}/hook`, format: "json" });
+      if (withWebhook)
+        await herald.createWebhook({ name: "bench", url: `${receiver.url}/hook`, format: "json" });
       const pool = new Pool(herald.url, { connections: CONNECTIONS });
       const { posts, maxSendLagMs } = await postOnSchedule(pool, batches, size).finally(() => pool.close());
 
       const accepted = posts.filter((p) => p.accepted).length;
-      const expected = accepted * size;
+      const expected = withWebhook ? accepted * size : 0;
       const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
       // An engine that falls behind delivers the rest late: those count as not arrived.
       for (let count = 0; count < expected && Date.now() < deadline; count = await receiver.count()) {
@@ -144,7 +147,7 @@ export async function benchSteady(
       for (const [k, { sentAt, ingestMs, accepted }] of posts.entries()) {
         if (k < WARM_UP_POSTS || !accepted) continue;
         ingest.push(ingestMs);
-        for (let n = 0; n < size; n++) {
+        for (let n = 0; n < (withWebhook ? size : 0); n++) {
           const at = receivedAt[eventId(k, n)];
           delivery.push(at === undefined ? Number.POSITIVE_INFINITY : at - sentAt);
         }
@@ -198,6 +201,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     fromEnv("BENCH_STEADY_RATE"),
     fromEnv("BENCH_STEADY_SECONDS"),
+    !process.env.BENCH_STEADY_NO_WEBHOOK,
   );
   process.stdout.write(
     `steady load on ${store}: ${result.events} events at ${result.offeredPerSecond}/s for ${result.seconds} s, ` +
