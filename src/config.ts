@@ -128,10 +128,11 @@ export const configSchema = z.object({
     .default(5 * 1024 * 1024),
   /**
    * How far the heap may grow past its live data before a full collection, in percent
-   * (src/heap-growth.ts); 0 leaves it to V8, which trades up to four times the memory for fewer
-   * collections.
+   * (src/heap-growth.ts); 0 leaves it to V8 (or to node's --heap-growing-percent), which lets it
+   * grow up to 300 % when collections are quick. It takes the place of V8's choice whatever the
+   * memory left, so it stays within V8's own range.
    */
-  HERALD_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(50),
+  HERALD_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   /** Threads that compile and render templates, off the thread that answers requests. */
   HERALD_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   /** A template that takes longer than this to compile or render fails (its worker is replaced). */

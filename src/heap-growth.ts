@@ -2,7 +2,8 @@ import { setFlagsFromString } from "node:v8";
 
 /**
  * How far V8 lets the heap grow past what survived its last full collection before it collects
- * again: `percent` over, or V8's own choice for 0. V8 chooses up to four times when collections
+ * again: `percent` over, or V8's own choice for 0 (or node's --heap-growing-percent, which a
+ * percent above 0 overrides). V8 chooses up to four times the live size when collections
  * are quick, which they are for a gateway whose live data is small and whose garbage is many
  * short-lived requests: under the steady bench (docs/performance.md) the main thread's heap
  * reached 150 MB used (173 MB committed) over ~35 MB live between full collections, most of the

@@ -51,8 +51,9 @@ export function createLogger(level: LogLevel, destination: DestinationStream = s
 }
 
 function wrap(logger: pino.Logger): Logger {
-  // The message goes into the object first, so that it comes before the fields on the line; not
-  // at all below the level (a delivered attempt is logged at debug, thousands a second).
+  // The message goes into the object first, so that it comes before the fields on the line. Below
+  // the level nothing is copied; a caller whose fields cost something to build asks `enabled`
+  // first (a delivered attempt is logged at debug, thousands a second).
   const at = (level: "debug" | "info" | "warn" | "error") => (message: string, fields?: LogFields) => {
     if (logger.isLevelEnabled(level)) logger[level]({ message, ...fields });
   };

@@ -26,7 +26,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)("three Herald processes on one Pos
   it("share the queue without a fault: every event arrives exactly once", async () => {
     const shared = await createProcessStore("postgres");
     store = shared;
-    // The first applies the migrations; the other two then start together.
+    // The database comes migrated (test/support/databases.ts); the first starts alone, the other
+    // two then start together.
     const first = await startHeraldProcess({ ...FAULT_SETTINGS, ...shared.env });
     const others = await Promise.all(
       [1, 2].map(() => startHeraldProcess({ ...FAULT_SETTINGS, ...shared.env })),

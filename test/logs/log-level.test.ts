@@ -49,7 +49,7 @@ describe("HERALD_LOG_LEVEL", () => {
       await receiver?.close();
     });
 
-    it("writes a line for each delivered attempt", async () => {
+    it("writes a line for a delivered attempt", async () => {
       const webhook = await subscribe(gateway, { url: receiver.url });
       expect((await gateway.api("POST", "/api/v1/events", rawFixture("wallarm-hit-sqli"))).status).toBe(202);
       const delivered = await eventually(async () =>
