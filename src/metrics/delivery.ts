@@ -9,7 +9,7 @@ export interface DeliveryMetrics {
   finished(job: DeliveryJob, record: AttemptRecord, now: Date): void;
   /** Deliveries taken on (+n) or done with (-n). */
   inFlight(change: number): void;
-  /** A non-empty claim from the queue: how many deliveries, and how long the query took. */
+  /** A claim from the queue: how many deliveries (0: it found none), and how long the query took. */
   claimed(size: number, seconds: number): void;
   /** New deliveries an ingest handed straight to the engine, without a claim. */
   sentStraight(size: number): void;
@@ -76,6 +76,11 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
     "Time of a non-empty claim query",
     QUERY_BUCKETS,
   );
+  const claims = new Counter({
+    name: "herald_claim_queries_total",
+    help: "Claim queries run, those that found nothing to send included",
+    registers,
+  });
   const straight = new Counter({
     name: "herald_deliveries_sent_straight_total",
     help: "New deliveries an ingest handed straight to this process's engine, without a claim",
@@ -98,6 +103,8 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
     },
     inFlight: (change) => inFlight.inc(change),
     claimed(size, seconds) {
+      claims.inc();
+      if (size === 0) return;
       claimSize.observe(size);
       claimSeconds.observe(seconds);
     },

@@ -80,7 +80,10 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
                             limit 1) due
         where w.is_active and not w.paused
           and (w.throttled_until is null or w.throttled_until <= now())
-        for update of w skip locked
+        -- Not FOR UPDATE: that conflicts with the key-share lock every insert of a delivery or an
+        -- attempt takes on its webhook (the foreign key), so a claim running beside an ingest or
+        -- a record skipped the webhook and came back empty. Claims still exclude each other.
+        for no key update of w skip locked
       ), allowed as (
         -- Messages this webhook may be sent now: a digest of a group is one message, otherwise
         -- each delivery is; its free requests' worth, and no more than its rate limit's tokens
@@ -103,7 +106,7 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
               order by h.created_at, h.event_key limit 1))
           order by d.next_attempt_at
           limit greatest(a.messages, 0) * (case when a.digests then a.digest_max else 1 end)
-          for update of d skip locked
+          for no key update of d skip locked
         ) p
       ), messages as (
         select webhook_id, message, min(next_attempt_at) as due, count(*) as size,

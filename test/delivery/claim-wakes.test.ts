@@ -1,0 +1,108 @@
+import { Registry } from "prom-client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDeliveryEngine, type DeliveryEngine } from "../../src/delivery/engine";
+import { openSenders } from "../../src/destinations/registry";
+import type { HeraldEvent } from "../../src/events/event";
+import { silentLogger } from "../../src/logger";
+import { createDeliveryMetrics } from "../../src/metrics/delivery";
+import { openStore, type Store } from "../../src/store/db";
+import { ingestEvents } from "../../src/store/ingest";
+import { insertWebhook } from "../../src/store/webhooks";
+import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
+import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
+import { testEngineSettings } from "../support/engine";
+import { type Receiver, startReceiver } from "../support/receiver";
+import { inProcessRenderer } from "../support/render";
+
+const WORKER = "00000000-0000-4000-8000-00000000000c";
+
+/** A poll far beyond any test's time: whatever is sent was claimed because something woke the claim. */
+const engineSettings = { ...testEngineSettings(WORKER), leaseMs: 60_000, pollIntervalMs: 600_000 };
+
+function events(count: number, prefix: string): HeraldEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${i}`,
+    type: "hit",
+    source: "claim-wakes-test",
+    time: new Date().toISOString(),
+    severity: "high" as const,
+    title: "t",
+    subject: null,
+    data: { i },
+  }));
+}
+
+describe.each(storeKinds())("when the engine claims again on %s", (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+  let receiver: Receiver;
+  let engine: DeliveryEngine;
+  let registry: Registry;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    store = openStore({ databaseUrl: database.databaseUrl, dataDir: "memory://", poolSize: 10 });
+    await store.migrate();
+    receiver = await startReceiver();
+    registry = new Registry();
+    engine = createDeliveryEngine(
+      store.db,
+      { renderer: inProcessRenderer(), senders: openSenders(), now: () => new Date() },
+      engineSettings,
+      silentLogger,
+      createDeliveryMetrics(registry),
+    );
+  });
+  afterEach(async () => {
+    await engine.stop(1000);
+    await store.close();
+    await receiver.close();
+    await database.drop();
+  });
+
+  async function webhook(settings: Record<string, unknown> = {}) {
+    const input = webhookInputSchema.parse({ name: "w", url: receiver.url, ...settings });
+    return (await insertWebhook(store.db, inputToRow(input))).id;
+  }
+
+  async function claimQueries(): Promise<number> {
+    const [value] = (await registry.getSingleMetric("herald_claim_queries_total")?.get())?.values ?? [];
+    return value?.value ?? 0;
+  }
+
+  it("runs no claim per delivery for a stream sent straight from ingest", async () => {
+    await webhook();
+    engine.start();
+    await receiver.waitFor(0);
+    const before = await claimQueries();
+    for (let round = 0; round < 10; round++) {
+      const results = await ingestEvents(store.db, events(5, `s${round}-`), engine.straight);
+      expect(results.every((result) => result.sentStraight === 1)).toBe(true);
+      await receiver.waitFor(5 * (round + 1));
+    }
+    // Each freed place used to start a claim that found nothing: about one per delivery.
+    expect((await claimQueries()) - before).toBeLessThan(5);
+  });
+
+  it("claims the rest of a backlog as its webhook's places free, without waiting for the poll", async () => {
+    await webhook({ max_in_flight: 1 });
+    await ingestEvents(store.db, events(10, "b")); // queued: the claim takes four rounds' worth
+    engine.start();
+    const arrived = await receiver.waitFor(10, 5000);
+    expect(arrived).toHaveLength(10);
+  });
+
+  it("claims a FIFO webhook's next delivery once the one before is recorded", async () => {
+    await webhook({ ordering: "fifo" });
+    await ingestEvents(store.db, events(5, "f"));
+    engine.start();
+    const arrived = await receiver.waitFor(5, 5000);
+    expect(arrived.map((request) => (JSON.parse(request.body) as { id: string }).id)).toEqual([
+      "f0",
+      "f1",
+      "f2",
+      "f3",
+      "f4",
+    ]);
+  });
+});
