@@ -14,7 +14,7 @@ import { digestSenders, eventsPerRequestTable } from "./render";
 import { type RequestJobs, requests } from "./requests";
 import type { RetryPolicy } from "./retry-policy";
 import { createSignal } from "./signal";
-import { createStraightSender, sendsStraight } from "./straight";
+import { createStraightSender } from "./straight";
 import { createTokenWake } from "./token-wake";
 import { createWebhookWindows, MAX_CLAIM_AHEAD } from "./windows";
 
@@ -114,17 +114,6 @@ export function createDeliveryEngine(
     for (const request of windows.startable(webhookId)) void send(request);
   }
 
-  /**
-   * Whether a claim may find the webhook's due deliveries once one of its places is free: where
-   * the store decides what may go (a rate limit, FIFO order, digests…, see sendsStraight), or
-   * where the latest claim filled its window. Otherwise that claim took all that was due, and
-   * what comes later wakes the loop itself (an ingest that queued, the poll): a claim at every
-   * freed place would find nothing, a statement per delivery sent straight.
-   */
-  function claimMayFindMore(webhook: RequestJobs[0]["webhook"]): boolean {
-    return windows.fullAtClaim(webhook.id) || !sendsStraight(webhook, deps.now());
-  }
-
   /** The request no longer counts against the process's concurrency. */
   function settled(request: RequestJobs) {
     requestCount -= 1;
@@ -147,7 +136,7 @@ export function createDeliveryEngine(
       placeHeld = false;
       windows.done(webhookId);
       sendStartable(webhookId);
-      if (windows.wantsMore(webhookId) && claimMayFindMore(request[0].webhook)) roomOpened.fire();
+      if (windows.wantsMore(webhookId)) roomOpened.fire();
     };
     let withdrawn: RequestJobs[] = [];
     try {
@@ -249,7 +238,6 @@ export function createDeliveryEngine(
       const heldOff = (job: DeliveryJob) => windows.claimedBeforeHold(job.webhook.id, claimNumber);
       await returnNeverLaunched(jobs.filter(heldOff));
       for (const group of requests(jobs.filter((job) => !heldOff(job)))) launch(group);
-      windows.claimEnded();
       tokenWake.afterClaim(jobs);
       // Less than the limit: every webhook with due work has its window full. Look again when
       // work arrives, when a window has room, or at the next poll.

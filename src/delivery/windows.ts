@@ -22,8 +22,6 @@ interface Window {
   places: number;
   /** That row: a claim's jobs share their webhook's row, so `places` is read once per claim. */
   row: WebhookRow | null;
-  /** Every place was taken when the latest claim ended: it may have left due deliveries behind. */
-  fullAtClaim: boolean;
 }
 
 /**
@@ -44,14 +42,7 @@ export function createWebhookWindows() {
       windows.delete(webhookId);
   };
   const windowOf = (webhook: WebhookRow): Window => {
-    const window = windows.get(webhook.id) ?? {
-      sending: 0,
-      waiting: [],
-      reserved: 0,
-      places: 0,
-      row: null,
-      fullAtClaim: false,
-    };
+    const window = windows.get(webhook.id) ?? { sending: 0, waiting: [], reserved: 0, places: 0, row: null };
     if (window.row !== webhook) [window.row, window.places] = [webhook, placesOf(webhook)];
     windows.set(webhook.id, window);
     return window;
@@ -107,17 +98,6 @@ export function createWebhookWindows() {
       window.sending -= 1;
       forget(webhookId, window);
     },
-    /** A claim ended: notes which windows it left with every place taken. */
-    claimEnded() {
-      for (const window of windows.values())
-        window.fullAtClaim = window.sending + window.waiting.length + window.reserved >= window.places;
-    },
-    /**
-     * Whether the latest claim may have left due deliveries of the webhook in the queue: it takes
-     * at least a window's worth of each webhook's (MAX_CLAIM_AHEAD rounds of places, fewer for a
-     * slow webhook, never less than one), so it left some only where it filled the window.
-     */
-    fullAtClaim: (webhookId: string) => windows.get(webhookId)?.fullAtClaim ?? false,
     /**
      * Whether a claim would be worth it for the webhook: at most half its places' worth waits.
      * Claiming at every freed place would make many small claims.

@@ -78,7 +78,7 @@ export function createDeliveryMetrics(registry: Registry): DeliveryMetrics {
   );
   const claims = new Counter({
     name: "herald_claim_queries_total",
-    help: "Claim queries run, those that found nothing to send included",
+    help: "Claim queries answered, those that found nothing to send included",
     registers,
   });
   const straight = new Counter({
