@@ -246,12 +246,12 @@ function describeOpenFailure(error: unknown): string {
   return messages.join(": ") || String(error);
 }
 
-/** Runs raw SQL and returns its rows, whichever driver is behind `db`. */
 /** A JSON column as the driver answers it: parsed (postgres) or as text (PGlite's json in some places). */
 export function parsedJson<T>(value: T | string): T {
   return typeof value === "string" ? (JSON.parse(value) as T) : value;
 }
 
+/** Runs raw SQL and returns its rows, whichever driver is behind `db`. */
 export async function queryRows<Row>(db: Db, query: SQL): Promise<Row[]> {
   const result = (await db.execute(query)) as unknown as Row[] | { rows: Row[] };
   return Array.isArray(result) ? result : result.rows;

@@ -2,15 +2,12 @@ import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeliveryEngine, type DeliveryEngine } from "../../src/delivery/engine";
 import { openSenders } from "../../src/destinations/registry";
-import type { HeraldEvent } from "../../src/events/event";
 import { silentLogger } from "../../src/logger";
 import { createDeliveryMetrics } from "../../src/metrics/delivery";
 import { openStore, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
-import { insertWebhook } from "../../src/store/webhooks";
-import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
-import { testEngineSettings } from "../support/engine";
+import { engineTestEvents, insertTestWebhook, testEngineSettings } from "../support/engine";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
 
@@ -19,18 +16,7 @@ const WORKER = "00000000-0000-4000-8000-00000000000c";
 /** A poll far beyond any test's time: whatever is sent was claimed because something woke the claim. */
 const engineSettings = { ...testEngineSettings(WORKER), leaseMs: 60_000, pollIntervalMs: 600_000 };
 
-function events(count: number, prefix: string): HeraldEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${i}`,
-    type: "hit",
-    source: "claim-wakes-test",
-    time: new Date().toISOString(),
-    severity: "high" as const,
-    title: "t",
-    subject: null,
-    data: { i },
-  }));
-}
+const events = (count: number, prefix: string) => engineTestEvents(count, prefix, "claim-wakes-test");
 
 describe.each(storeKinds())("when the engine claims again on %s", (kind) => {
   let database: TestDatabase;
@@ -60,10 +46,8 @@ describe.each(storeKinds())("when the engine claims again on %s", (kind) => {
     await database.drop();
   });
 
-  async function webhook(settings: Record<string, unknown> = {}) {
-    const input = webhookInputSchema.parse({ name: "w", url: receiver.url, ...settings });
-    return (await insertWebhook(store.db, inputToRow(input))).id;
-  }
+  const webhook = (settings: Record<string, unknown> = {}) =>
+    insertTestWebhook(store.db, receiver.url, settings);
 
   it("claims the rest of a backlog as its webhook's places free, without waiting for the poll", async () => {
     await webhook({ max_in_flight: 1 });

@@ -6,10 +6,8 @@ import type { HeraldEvent } from "../../src/events/event";
 import { silentLogger } from "../../src/logger";
 import { openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
-import { insertWebhook } from "../../src/store/webhooks";
-import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
-import { testEngineSettings } from "../support/engine";
+import { engineTestEvents, insertTestWebhook, testEngineSettings } from "../support/engine";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
@@ -18,18 +16,7 @@ const WORKER = "00000000-0000-4000-8000-00000000000b";
 
 const engineSettings = { ...testEngineSettings(WORKER), leaseMs: 60_000 };
 
-function events(count: number, prefix: string): HeraldEvent[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${prefix}${i}`,
-    type: "hit",
-    source: "straight-test",
-    time: new Date().toISOString(),
-    severity: "high" as const,
-    title: "t",
-    subject: null,
-    data: { i },
-  }));
-}
+const events = (count: number, prefix: string) => engineTestEvents(count, prefix, "straight-test");
 
 describe.each(storeKinds())("new deliveries sent straight from ingest on %s", (kind) => {
   let database: TestDatabase;
@@ -69,10 +56,8 @@ describe.each(storeKinds())("new deliveries sent straight from ingest on %s", (k
     await database.drop();
   });
 
-  async function webhook(settings: Record<string, unknown> = {}) {
-    const input = webhookInputSchema.parse({ name: "w", url: receiver.url, ...settings });
-    return (await insertWebhook(store.db, inputToRow(input))).id;
-  }
+  const webhook = (settings: Record<string, unknown> = {}) =>
+    insertTestWebhook(store.db, receiver.url, settings);
 
   async function deliveries() {
     return queryRows<{ status: string; attempt: number; claimed_by: string | null }>(

@@ -1,5 +1,5 @@
-import postgres from "postgres";
 import { inject } from "vitest";
+import { databaseUrl, onServer } from "./postgres-server";
 
 export type StoreKind = "pglite" | "postgres";
 
@@ -24,17 +24,9 @@ export async function createTestDatabase(kind: StoreKind, { empty = false } = {}
   if (kind === "pglite" || !serverUrl) return { databaseUrl: undefined, drop: async () => {} };
   const name = `herald_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const template = empty ? "" : inject("postgresTemplate");
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}${template ? ` template ${template}` : ""}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  await onServer(serverUrl, `create database ${name}${template ? ` template ${template}` : ""}`);
   return {
-    databaseUrl: url.toString(),
-    async drop() {
-      const cleanup = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      await cleanup.end();
-    },
+    databaseUrl: databaseUrl(serverUrl, name),
+    drop: () => onServer(serverUrl, `drop database if exists ${name} with (force)`),
   };
 }

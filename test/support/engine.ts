@@ -1,3 +1,8 @@
+import type { HeraldEvent } from "../../src/events/event";
+import type { Db } from "../../src/store/db";
+import { insertWebhook } from "../../src/store/webhooks";
+import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
+
 /** Engine settings for suites that drive a delivery engine themselves: quick polls and retries. */
 export function testEngineSettings(workerId: string) {
   return {
@@ -10,4 +15,24 @@ export function testEngineSettings(workerId: string) {
     maxDeliveryAgeMs: 0,
     retryPolicy: { scheduleSeconds: [0.05], retryAfterMaxSeconds: 1, jitter: 0 },
   };
+}
+
+/** `count` events for an engine's suite to ingest, their ids `prefix` followed by 0, 1, 2… */
+export function engineTestEvents(count: number, prefix: string, source: string): HeraldEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${prefix}${i}`,
+    type: "hit",
+    source,
+    time: new Date().toISOString(),
+    severity: "high" as const,
+    title: "t",
+    subject: null,
+    data: { i },
+  }));
+}
+
+/** Stores a webhook to `url` with `settings` over the defaults, as the API would; answers its id. */
+export async function insertTestWebhook(db: Db, url: string, settings: Record<string, unknown> = {}) {
+  const input = webhookInputSchema.parse({ name: "w", url, ...settings });
+  return (await insertWebhook(db, inputToRow(input))).id;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { openStore } from "../../src/store/db";
+import { databaseUrl, onServer } from "./postgres-server";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,19 +23,9 @@ export default async function setup(project: TestProject) {
   }
   // A name of its own (a killed run leaves its template behind; process ids repeat in containers).
   const name = `herald_test_template_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const onServer = async (statement: string) => {
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    try {
-      await admin.unsafe(statement);
-    } finally {
-      await admin.end();
-    }
-  };
-  await onServer(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const drop = () => onServer(`drop database if exists ${name} with (force)`);
-  const store = openStore({ databaseUrl: url.toString(), dataDir: "", poolSize: 1 });
+  await onServer(serverUrl, `create database ${name}`);
+  const drop = () => onServer(serverUrl, `drop database if exists ${name} with (force)`);
+  const store = openStore({ databaseUrl: databaseUrl(serverUrl, name), dataDir: "", poolSize: 1 });
   try {
     await store.migrate();
   } catch (error) {
