@@ -28,6 +28,7 @@ export function decideAttempt(
 ): AttemptRecord {
   const base = {
     deliveryId: job.deliveryId,
+    deliveryCreatedAt: job.createdAt,
     webhookId: job.webhook.id,
     attempt: job.attempt,
     statusCode: outcome.statusCode,

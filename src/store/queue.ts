@@ -26,6 +26,8 @@ export interface DeliveryJob {
 /** The result of one attempt, as the engine decided it. */
 export interface AttemptRecord {
   deliveryId: string;
+  /** The delivery's created_at (to the millisecond): with the id, its key (see recordAttempts). */
+  deliveryCreatedAt: Date;
   webhookId: string;
   attempt: number;
   status: DeliveryStatus;
@@ -93,6 +95,7 @@ export async function recordAttempts(
   const rows = JSON.stringify(
     records.map((r) => ({
       id: r.deliveryId,
+      created_at: r.deliveryCreatedAt.toISOString(),
       webhook_id: r.webhookId,
       attempt: r.attempt,
       status: r.status,
@@ -114,6 +117,14 @@ export async function recordAttempts(
   const newCount = sql.raw("(case when f.reset then f.failures else w.failure_count + f.failures end)");
   const disables = sql`(w.is_active and (f.gone is not null or (${failureThreshold} > 0 and ${newCount} >= ${failureThreshold})))`;
   const afterStateChange = sql.raw("(h.failed_at < w.state_changed_at)");
+  // Each delivery by its whole key (its created_at as a millisecond's range: PostgreSQL keeps
+  // microseconds), and `v` limited to the records' number, which PostgreSQL otherwise guesses at
+  // 100: the planner then looks each delivery up by the key. By id alone, and without statistics
+  // (PGlite never gathers any; a new partition has none yet), it read the whole deliveries table,
+  // twice per recording, and recordings slowed as the table grew.
+  const sameDelivery = sql.raw(
+    "d.id = v.id and d.created_at >= v.created_at and d.created_at < v.created_at + interval '1 millisecond'",
+  );
   // One statement, so one round trip and atomic without a transaction: data-modifying CTEs all
   // run, against the same snapshot (so `held` reads each delivery's attempts before this one).
   const [result] = await queryRows<RecordedChanges>(
@@ -121,23 +132,24 @@ export async function recordAttempts(
     sql`
     with v as (
       select * from json_to_recordset(${rows}::json) as v(
-        id uuid, webhook_id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int,
+        id uuid, created_at timestamptz, webhook_id uuid, attempt int, status text, next_attempt_at timestamptz, status_code int,
         success boolean, error text, duration_ms int, response_excerpt text, warnings jsonb, throttled boolean,
         request_headers jsonb, request_body text)
+      limit ${records.length}
     ), updated as (
       update ${deliveries} d
       set status = v.status, next_attempt_at = v.next_attempt_at, status_code = v.status_code,
           success = v.success, error = v.error, duration_ms = v.duration_ms,
           response_excerpt = v.response_excerpt, warnings = v.warnings, updated_at = now(),
           uncounted_attempts = d.uncounted_attempts + v.throttled::int, claimed_by = null
-      from v where d.id = v.id and d.attempt = v.attempt
+      from v where ${sameDelivery} and d.attempt = v.attempt
       returning d.id, d.status, d.is_test
     ), history as (
       insert into ${deliveryAttempts} (delivery_id, delivery_created_at, webhook_id, attempt, status_code, success,
         error, duration_ms, response_excerpt, request_headers, request_body)
       select v.id, d.created_at, d.webhook_id, v.attempt, v.status_code, v.success, v.error, v.duration_ms,
         v.response_excerpt, v.request_headers, v.request_body
-      from v join ${deliveries} d on d.id = v.id
+      from v join ${deliveries} d on ${sameDelivery}
     ), held as (
       -- Retries that succeeded where the attempt before failed: when, per webhook.
       select v.webhook_id, min(last.created_at) as failed_at
