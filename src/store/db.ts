@@ -16,6 +16,7 @@ import {
   openMemoryPgliteClient,
   openPgliteClient,
 } from "./pglite";
+import { preparingPglite } from "./pglite-prepared";
 import { preparingAll } from "./prepared";
 import * as schema from "./schema";
 
@@ -215,7 +216,7 @@ function openPglite(dataDir: string, progress: (message: string) => void): Store
 }
 
 function pgliteStore(client: PGlite, dataDir: string, progress: (message: string) => void): Store {
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(preparingPglite(client), { schema }) as unknown as Db;
   return {
     db,
     kind: "pglite",
