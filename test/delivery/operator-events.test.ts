@@ -201,7 +201,10 @@ describe.each(storeKinds())("a flood of operator events on %s", (kind) => {
       id: `flood-${i}`,
     }));
     expect((await gateway.api("POST", "/api/v1/events", flood)).status).toBe(202);
-    await deliveriesIn(gateway, failing.id, 200, ["dead"]);
+    // A failed request holds its place until its outcome is committed: 200 failures settle
+    // max_in_flight at a time, 3-7 s here alone and more than 10 s beside CI's other suites on
+    // a slow two-core machine. The waits bound how long the test looks, not how fast Herald is.
+    await deliveriesIn(gateway, failing.id, 200, ["dead"], 60_000);
     const counted = await eventually(async () => {
       const rows = await queryRows<{ total: number }>(
         gateway.store.db,
@@ -209,15 +212,15 @@ describe.each(storeKinds())("a flood of operator events on %s", (kind) => {
             where type = 'herald.delivery.dead' and data->>'webhook_id' = ${failing.id}`,
       );
       return rows[0]?.total === 200 ? true : undefined;
-    });
+    }, 30_000);
     expect(counted).toBe(true);
-    await deliveriesIn(gateway, operator.id, 1, ["delivered"]);
+    await deliveriesIn(gateway, operator.id, 1, ["delivered"], 30_000);
     // Whatever number of recordings the flood took, the subscriber got one digest (and perhaps
     // one more for what arrived after it): its group holds the rest for interval_s.
     expect(ops.requests.length).toBeGreaterThanOrEqual(1);
     expect(ops.requests.length).toBeLessThanOrEqual(2);
     expect(JSON.parse(ops.requests[0]?.body ?? "{}").text).toMatch(/herald\.delivery\.dead/);
-  });
+  }, 90_000);
 
   it("tells an operator once when a webhook's oldest queued delivery is older than HERALD_BACKLOG_ALERT_S", async () => {
     ops = await startReceiver(slackIncomingWebhook);

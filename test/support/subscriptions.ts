@@ -21,12 +21,13 @@ export function deliveriesIn(
   webhookId: string,
   count: number,
   statuses = ["delivered", "dead"],
+  timeoutMs?: number,
 ): Promise<any[]> {
   return eventually(async () => {
     const deliveries = await deliveriesOf(gateway, webhookId);
     const settled = deliveries.filter((delivery) => statuses.includes(delivery.status));
     return settled.length >= count ? deliveries : undefined;
-  });
+  }, timeoutMs);
 }
 
 /** Posts events (one or a list) through the API, failing the test on anything but 202. */
