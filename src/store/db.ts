@@ -109,7 +109,9 @@ function openPostgres(url: string, poolSize: number, progress: (message: string)
     connect_timeout: CONNECT_TIMEOUT_S,
     backoff: reconnectDelayS,
     onnotice: () => {},
-    connection: { application_name: applicationName },
+    // Timestamps come back as text the driver parses as ISO 8601, whatever the server's
+    // default: a recording finds its deliveries by their created_at (store/queue.ts).
+    connection: { application_name: applicationName, DateStyle: "ISO, MDY" },
   });
   const db = drizzlePostgres(preparingAll(client), { schema }) as unknown as Db;
   const sessions = new Set<postgres.Sql>();

@@ -102,6 +102,8 @@ export function preparingPglite(client: PGlite): PGlite {
 
   const query: Query = async <Row>(text: string, params?: unknown[], options?: QueryOptions) => {
     if (!params || params.length === 0) return client.query<Row>(text, params, options);
+    // As PGlite's own query: a client closing or closed says so, rather than failing inside.
+    await client._checkReady();
     const result = await client._runExclusiveTransaction(() =>
       client._runExclusiveQuery(() => run<Row>(text, params, options)),
     );

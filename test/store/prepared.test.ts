@@ -105,6 +105,16 @@ describe("statements on PGlite", () => {
     expect(row?.count).toBe(2);
   });
 
+  it("a statement on a store that closed fails with PGlite's own words", async () => {
+    const closed = openStore({ dataDir: "memory://", poolSize: 1 });
+    await closed.migrate();
+    await closed.close();
+    const failure = (await queryRows(closed.db, sql`select ${1}::int as one`).catch(
+      (error) => error,
+    )) as Error;
+    expect(`${failure.message} ${(failure.cause as Error | undefined)?.message}`).toMatch(/PGlite is closed/);
+  });
+
   it(`is planned afresh after ${EXECUTIONS_PER_PLAN} executions, for the tables as they are then`, async () => {
     const run = () => queryRows(store.db, sql`select ${1}::int as planned_afresh`);
     await run();
