@@ -11,7 +11,7 @@ import { insertWebhook } from "../../src/store/webhooks";
 import { startWorker } from "../../src/store/workers";
 import { inputToRow, webhookInputSchema } from "../../src/webhooks/schema";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
-import { testEngineSettings } from "../support/engine";
+import { testClaimLimits, testEngineSettings } from "../support/engine";
 import { eventually } from "../support/gateway";
 import { type Receiver, startReceiver } from "../support/receiver";
 import { inProcessRenderer } from "../support/render";
@@ -22,17 +22,8 @@ const WORKER = "00000000-0000-4000-8000-00000000000a";
 const engineSettings = testEngineSettings(WORKER);
 
 /** A claim by a process with nothing in flight. */
-function limits(limit: number, leaseMs: number, workerId = WORKER) {
-  return {
-    limit,
-    leaseMs,
-    workerId,
-    requestsHeld: new Map(),
-    maxClaimAhead: 1,
-    eventsPerRequest: {},
-    digestSenders: { formats: [], kinds: [] },
-  };
-}
+const limits = (limit: number, leaseMs: number, workerId = WORKER) =>
+  testClaimLimits(limit, leaseMs, workerId);
 
 describe.each(storeKinds())("the delivery queue on %s", (kind) => {
   let database: TestDatabase;

@@ -1,34 +1,32 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decideAttempt } from "../../src/delivery/decide";
 import { claimDueDeliveries } from "../../src/store/claim";
 import { type Db, openStore, queryRows, type Store } from "../../src/store/db";
 import { ingestEvents } from "../../src/store/ingest";
-import { type AttemptRecord, type DeliveryJob, recordAttempts } from "../../src/store/queue";
+import { type DeliveryJob, recordAttempts } from "../../src/store/queue";
 import { createTestDatabase, storeKinds, type TestDatabase } from "../support/databases";
-import { engineTestEvents, insertTestWebhook } from "../support/engine";
+import { engineTestEvents, insertTestWebhook, testClaimLimits, testEngineSettings } from "../support/engine";
 
 const WORKER = "00000000-0000-4000-8000-00000000000b";
 
-function delivered(job: DeliveryJob): AttemptRecord {
-  return {
-    deliveryId: job.deliveryId,
-    deliveryCreatedAt: job.createdAt,
-    webhookId: job.webhook.id,
-    attempt: job.attempt,
-    status: "delivered",
-    nextAttemptAt: null,
-    statusCode: 200,
-    success: true,
-    error: null,
-    durationMs: 3,
-    responseExcerpt: null,
-    warnings: [],
-    countsForWebhook: true,
-    throttle: null,
-    gone: null,
-    request: null,
-  };
-}
+/** The engine's record of a delivery its receiver took. */
+const delivered = (job: DeliveryJob) =>
+  decideAttempt(
+    job,
+    {
+      success: true,
+      retryable: false,
+      statusCode: 200,
+      error: null,
+      retryAfterMs: null,
+      responseExcerpt: null,
+      durationMs: 3,
+      warnings: [],
+    },
+    new Date(),
+    testEngineSettings(WORKER).retryPolicy,
+  );
 
 /**
  * Sequential and index scans of the deliveries tables (every partition) counted and not yet
@@ -60,16 +58,7 @@ describe.each(storeKinds())("recording attempts on %s", (kind) => {
     await database.drop();
   });
 
-  const claimThree = () =>
-    claimDueDeliveries(store.db, {
-      limit: 3,
-      leaseMs: 60_000,
-      workerId: WORKER,
-      requestsHeld: new Map(),
-      maxClaimAhead: 1,
-      eventsPerRequest: {},
-      digestSenders: { formats: [], kinds: [] },
-    });
+  const claimThree = () => claimDueDeliveries(store.db, testClaimLimits(3, 60_000, WORKER));
   const deliveredWithAttempt = async () => {
     const [row] = await queryRows<{ count: number }>(
       store.db,

@@ -36,3 +36,16 @@ export async function insertTestWebhook(db: Db, url: string, settings: Record<st
   const input = webhookInputSchema.parse({ name: "w", url, ...settings });
   return (await insertWebhook(db, inputToRow(input))).id;
 }
+
+/** What a claim by a process with nothing in flight passes to claimDueDeliveries. */
+export function testClaimLimits(limit: number, leaseMs: number, workerId: string) {
+  return {
+    limit,
+    leaseMs,
+    workerId,
+    requestsHeld: new Map(),
+    maxClaimAhead: 1,
+    eventsPerRequest: {},
+    digestSenders: { formats: [], kinds: [] },
+  };
+}
