@@ -6,7 +6,7 @@ import { FormatError } from "../formats/format";
 import { findFormat } from "../formats/registry";
 import { RenderAbortedError, type RenderPool } from "../rendering/pool";
 import type { DeliveryJob } from "../store/queue";
-import { TemplateError } from "../templates/handlebars";
+import { RenderTimeoutError, TemplateError } from "../templates/handlebars";
 import { mayOverrideHeader } from "../webhooks/headers";
 import { type SentRequest, sentRequest } from "./sent-request";
 import { signatureHeaders, signingSecrets } from "./signing";
@@ -61,7 +61,12 @@ export function requestHeaders(
 /** A request's message rendered (ahead of its place at the receiver, see engine.ts), or the failure that ends its attempt. */
 export type Prepared = { rendered: Rendered } | { outcome: AttemptOutcome };
 
-/** Renders one request's message for its jobs; template and format errors are permanent failures. */
+/**
+ * Renders one request's message for its jobs. Template and format errors are permanent failures,
+ * but for a render that ran out of time: the same render may finish on a less busy machine, so
+ * it is retried on the webhook's schedule (a template that always runs too long ends dead after
+ * its retries, each stopped at the limit).
+ */
 export async function renderAttempt(
   jobs: [DeliveryJob, ...DeliveryJob[]],
   deps: AttemptDeps,
@@ -74,7 +79,10 @@ export async function renderAttempt(
     const isTemplates =
       error instanceof TemplateError || error instanceof FormatError || error instanceof RenderAbortedError;
     const problem = isTemplates ? "template error" : "cannot render";
-    return { outcome: { ...failure(`${problem}: ${(error as Error).message}`, false, 0), request: null } };
+    const retryable = error instanceof RenderTimeoutError;
+    return {
+      outcome: { ...failure(`${problem}: ${(error as Error).message}`, retryable, 0), request: null },
+    };
   }
 }
 

@@ -3,12 +3,13 @@ import { type RenderSettings, renderSettingsOf } from "../delivery/render";
 import { ValidationError } from "../errors";
 import type { HeraldEvent } from "../events/event";
 import type { Rendered } from "../formats/format";
+import { RenderTimeoutError } from "../templates/handlebars";
 import type { WebhookInput } from "../webhooks/schema";
 import type { RenderTaskName, RenderTasks } from "./tasks";
 import { fromTransferable, type TransferredError } from "./transfer";
 import type { RenderRequest, RenderWorkerSettings } from "./worker";
 
-/** A template that ran out of time, or of memory: the render failed and its worker was replaced. */
+/** A render whose worker failed or ran out of memory: the render failed and its worker was replaced. */
 export class RenderAbortedError extends Error {
   override name = "RenderAbortedError";
 }
@@ -127,14 +128,17 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
     worker.on("exit", (code) => retire(slot, `the render worker stopped (exit code ${code})`));
   }
 
-  /** Takes a worker out of the pool, fails what it was running, and starts another in its place. */
-  function retire(slot: Slot, reason: string) {
+  /**
+   * Takes a worker out of the pool, fails what it was running (with `failure`'s error), and starts
+   * another in its place.
+   */
+  function retire(slot: Slot, reason: string, failure: new (message: string) => Error = RenderAbortedError) {
     if (!slots.delete(slot)) return;
     if (slot.running) {
       const { tasks, timer } = slot.running;
       clearTimeout(timer);
       // Which of several renders was to blame is unknown: each is tried again on its own.
-      if (tasks.length === 1) tasks[0]?.reject(new RenderAbortedError(reason));
+      if (tasks.length === 1) tasks[0]?.reject(new failure(reason));
       else queues.delivery.unshift(...tasks.map((task) => ({ ...task, alone: true })));
     }
     void slot.worker.terminate();
@@ -187,7 +191,12 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
         Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS) +
         settings.timeoutMs * (tasks.length - 1);
       const timer = setTimeout(
-        () => retire(slot, `the template took longer than ${settings.timeoutMs} ms to render`),
+        () =>
+          retire(
+            slot,
+            `the template took longer than ${settings.timeoutMs} ms to render`,
+            RenderTimeoutError,
+          ),
         hardTimeoutMs,
       );
       slot.running = { tasks, timer };
@@ -243,7 +252,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
 
 /** For the API, a template that ran out of time or memory is a problem of the field `template`. */
 function asTemplateIssue(error: unknown): never {
-  if (error instanceof RenderAbortedError) {
+  if (error instanceof RenderAbortedError || error instanceof RenderTimeoutError) {
     throw new ValidationError([{ path: "template", message: error.message }]);
   }
   throw error;

@@ -1,6 +1,6 @@
 import { type Issue, ValidationError } from "../errors";
 import { FormatError } from "../formats/format";
-import { TemplateError } from "../templates/handlebars";
+import { RenderTimeoutError, TemplateError } from "../templates/handlebars";
 
 /**
  * Errors cross the worker boundary as plain data (structured clone keeps only an Error's message)
@@ -9,11 +9,13 @@ import { TemplateError } from "../templates/handlebars";
 export type TransferredError =
   | { kind: "validation"; issues: Issue[] }
   | { kind: "template"; message: string; line?: number; column?: number }
+  | { kind: "timeout"; message: string }
   | { kind: "format"; message: string }
   | { kind: "other"; message: string };
 
 export function toTransferable(error: unknown): TransferredError {
   if (error instanceof ValidationError) return { kind: "validation", issues: error.issues };
+  if (error instanceof RenderTimeoutError) return { kind: "timeout", message: error.message };
   if (error instanceof TemplateError) {
     return { kind: "template", message: error.message, line: error.line, column: error.column };
   }
@@ -30,6 +32,8 @@ export function fromTransferable(error: TransferredError): Error {
       return new ValidationError(error.issues);
     case "template":
       return new TemplateError(error.message, error.line, error.column);
+    case "timeout":
+      return new RenderTimeoutError(error.message);
     case "format":
       return new FormatError(error.message);
     default:

@@ -20,6 +20,15 @@ export class TemplateError extends Error {
   }
 }
 
+/**
+ * A render stopped at the time limit. How long a render takes depends on how busy the machine is
+ * as well as on the template and the event, so a delivery whose render ran out of time is tried
+ * again (src/delivery/attempt.ts); other template errors recur every time.
+ */
+export class RenderTimeoutError extends TemplateError {
+  override name = "RenderTimeoutError";
+}
+
 export interface TemplateEngine {
   /** Compiles (cached by source) and checks the syntax at once; throws TemplateError. */
   compile(source: string): RenderTemplate;
@@ -103,7 +112,7 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
       // The clock is read every fourth iteration: a render overruns by three at most.
       beforeIteration() {
         if ((++iterations & 3) === 0 && performance.now() > deadline) {
-          throw new TemplateError(`the template took longer than ${timeLimitMs} ms to render`);
+          throw new RenderTimeoutError(`the template took longer than ${timeLimitMs} ms to render`);
         }
       },
       // The JSON proof counts on @first, @last and {{else}} as a list without holes gives them.

@@ -324,4 +324,16 @@ describe.each(storeKinds())("delivery engine on %s", (kind) => {
     expect(dead.attempt).toBe(1);
     expect(receiver.requests).toHaveLength(0);
   });
+
+  it("a render that runs out of time is retried (a busy machine may be to blame), and dead once its retries are spent", async () => {
+    // Four nested loops over 60 rows: 13 million iterations, stopped at the time limit (250 ms).
+    const bomb = `{"bomb": "${"{{#each @root.data.rows}}".repeat(4)}ab${"{{/each}}".repeat(4)}"}`;
+    const webhook = await createWebhook({ retry_count: 1, event_types: ["hit"], template: bomb });
+    const rows = Array.from({ length: 60 }, (_, i) => i);
+    expect((await gateway.api("POST", "/api/v1/events", { type: "hit", data: { rows } })).status).toBe(202);
+    const dead = await deliveryWhere(webhook.id, (d) => d.status === "dead");
+    expect(dead.error).toMatch(/^template error: the template took longer than 250 ms to render/);
+    expect(dead.attempt).toBe(2);
+    expect(receiver.requests).toHaveLength(0);
+  });
 });

@@ -4,6 +4,7 @@ import { DEFAULT_EVENT_CATALOG } from "../../src/events/catalog";
 import type { HeraldEvent } from "../../src/events/event";
 import { keyFieldTable } from "../../src/formats/key-fields";
 import { createRenderPool, type RenderPool } from "../../src/rendering/pool";
+import { RenderTimeoutError, TemplateError } from "../../src/templates/handlebars";
 import { fixtureEvent, fixtureNames } from "../support/fixtures";
 
 // The render pool with one real worker, so that the order renders finish in is the order the
@@ -20,11 +21,11 @@ afterEach(async () => {
   pool = undefined;
 });
 
-function startPool(): RenderPool {
+/** `timeoutMs`: by default long enough that no render here stops at the time limit. */
+function startPool(timeoutMs = 20_000): RenderPool {
   pool = createRenderPool({
     workers: 1,
-    // Long enough that no render here stops at the time limit.
-    timeoutMs: 20_000,
+    timeoutMs,
     catalog: DEFAULT_EVENT_CATALOG,
     maxBytesPerEvent: 10_000_000,
     keyFields: keyFieldTable(),
@@ -78,5 +79,15 @@ describe("the render pool", () => {
     // The slow webhook's four went to the worker together; the worker stopped after the first
     // and the other webhook's render, queued behind them, went next.
     expect(finished).toEqual(["slow-1", "other", "slow-2", "slow-3", "slow-4"]);
+  });
+
+  it("fails a render that ran out of time as a time-out, and a broken template as a template error", async () => {
+    const renderer = startPool(50);
+    const timedOut = renderer.render(jsonWebhook(SLOW_TEMPLATE), [event("slow", { rows: ROWS })], new Date());
+    await expect(timedOut).rejects.toBeInstanceOf(RenderTimeoutError);
+    await expect(timedOut).rejects.toThrow(/took longer than 50 ms/);
+    const broken = renderer.render(jsonWebhook("{{#each}}"), [event("broken")], new Date());
+    await expect(broken).rejects.toBeInstanceOf(TemplateError);
+    await expect(broken).rejects.not.toBeInstanceOf(RenderTimeoutError);
   });
 });
