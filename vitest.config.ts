@@ -3,7 +3,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/pglite-seed-global.ts", "test/support/postgres-template-global.ts"],
+    globalSetup: [
+      "test/support/bundle-global.ts",
+      "test/support/pglite-seed-global.ts",
+      "test/support/postgres-template-global.ts",
+    ],
     setupFiles: ["test/support/pglite-seed.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

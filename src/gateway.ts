@@ -36,11 +36,17 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** The render workers' module (RenderPoolSettings.workerUrl): the test suites run a bundle's. */
+  renderWorkerUrl?: URL;
+}
+
 /** Everything `herald serve` runs, in one call: the store, the delivery engine and the HTTP API. */
 export async function startGateway(
   config: Config,
   log: Logger,
   now: () => Date = () => new Date(),
+  options: GatewayOptions = {},
 ): Promise<Gateway> {
   const templates = createTemplateEngine(FORMATS, config.HERALD_TEMPLATES_DIR);
   checkDefaultTemplates(templates);
@@ -76,6 +82,7 @@ export async function startGateway(
     templatesDir: config.HERALD_TEMPLATES_DIR,
     catalog,
     keyFields: keyFieldTable(config.HERALD_FIELD_ALIASES),
+    workerUrl: options.renderWorkerUrl,
   });
   if (configFile) {
     const allowNoAdmin = config.HERALD_ADMIN_TOKEN !== undefined;

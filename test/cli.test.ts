@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "../src/cli/commands";
 import { openStore } from "../src/store/db";
 import { insertWebhook } from "../src/store/webhooks";
-import { failure, herald, ROOT, waitForOutput } from "./support/cli";
+import { failure, herald, heraldArgs, ROOT, waitForOutput } from "./support/cli";
 
 // Each test starts real processes on a fresh embedded store: PGlite's first start alone takes 10-30 s.
 describe("the herald command", { timeout: 180_000 }, () => {
@@ -39,7 +39,7 @@ describe("the herald command", { timeout: 180_000 }, () => {
 
   it("serves with a first admin key, answers health checks, and exits cleanly on SIGTERM", async () => {
     const port = 19_000 + Math.floor(Math.random() * 1000);
-    const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+    const server = spawn(process.execPath, heraldArgs(["serve"]), {
       cwd: ROOT,
       env: {
         ...process.env,

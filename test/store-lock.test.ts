@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE_NAME, lockDataDir } from "../src/store/data-dir-lock";
+import { heraldArgs } from "./support/cli";
 
 const ROOT = join(import.meta.dirname, "..");
 const run = promisify(execFile);
@@ -12,7 +13,7 @@ const run = promisify(execFile);
 /** `herald <args>` as a user runs it against the embedded store in `dataDir`; never throws. */
 async function herald(args: string[], dataDir: string, env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+    const { stdout, stderr } = await run(process.execPath, heraldArgs(args), {
       cwd: ROOT,
       env: { ...process.env, HERALD_DATA_DIR: dataDir, HERALD_ADMIN_TOKEN: "", ...env },
       timeout: 60_000,
@@ -32,7 +33,7 @@ interface RunningServer {
 
 /** `herald serve` on a port of the system's choosing, read back from its "listening" log line. */
 async function startServer(dataDir: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+  const child = spawn(process.execPath, heraldArgs(["serve"]), {
     cwd: ROOT,
     env: { ...process.env, HERALD_DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", HERALD_ADMIN_TOKEN: "" },
   });

@@ -16,6 +16,11 @@ export class RenderAbortedError extends Error {
 
 export interface RenderPoolSettings extends RenderWorkerSettings {
   workers: number;
+  /**
+   * The workers' module: by default `worker-boot.mjs` beside this one (in the sources, the file
+   * that loads the worker through tsx; beside a bundle, the bundled worker, src/bundle.mjs).
+   */
+  workerUrl?: URL;
 }
 
 /**
@@ -98,7 +103,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
   };
 
   function spawn() {
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(settings.workerUrl ?? WORKER_URL, {
       workerData,
       resourceLimits: {
         maxOldGenerationSizeMb: WORKER_HEAP_MB,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { failure, herald, ROOT, waitForOutput } from "../support/cli";
+import { failure, herald, heraldArgs, ROOT, waitForOutput } from "../support/cli";
 import { testKey, writeConfig } from "./helpers";
 
 const CONFIG = `event_types:
@@ -84,7 +84,7 @@ describe("herald config", { timeout: 300_000 }, () => {
   it("is applied when the server starts, and refused beside it on the embedded store", async () => {
     const file = writeConfig(CONFIG, { "slack.hbs": SLACK_TEMPLATE });
     const port = 19_000 + Math.floor(Math.random() * 1000);
-    const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+    const server = spawn(process.execPath, heraldArgs(["serve"]), {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -1,14 +1,23 @@
 import { type ChildProcess, execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { inject } from "vitest";
 
 /** The checkout's root: where `src/main.ts` runs from. */
 export const ROOT = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
 
+/**
+ * Node's arguments for `herald <args>`: Herald bundled once for the run, as `npm start` runs it
+ * (test/support/bundle-global.ts); through tsx, each process would compile the sources again.
+ */
+export function heraldArgs(args: string[]): string[] {
+  return [join(inject("heraldBundle"), "main.mjs"), ...args];
+}
+
 /** `herald <args>` as a user runs it, against the embedded store in `dataDir`. */
 export function herald(args: string[], dataDir: string, env: Record<string, string> = {}) {
-  return run(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+  return run(process.execPath, heraldArgs(args), {
     cwd: ROOT,
     env: { ...process.env, HERALD_DATA_DIR: dataDir, HERALD_TEMPLATES_DIR: "", HERALD_CONFIG: "", ...env },
   });

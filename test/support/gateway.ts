@@ -1,3 +1,6 @@
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { inject } from "vitest";
 import { type Config, loadConfig } from "../../src/config";
 import { type Gateway, startGateway } from "../../src/gateway";
 import { createLogger, silentLogger } from "../../src/logger";
@@ -19,9 +22,9 @@ export interface TestGateway extends Gateway {
 }
 
 /**
- * Settings that make retries and polling fast enough for tests, and one render worker: each is a
- * thread that loads the sources through tsx, a second of CPU per gateway the suites start by the
- * hundred. The test of the render pool's lanes (hostile-rendering) runs the default two.
+ * Settings that make retries and polling fast enough for tests, and one render worker: the
+ * suites start gateways by the hundred. The test of the render pool's lanes (hostile-rendering)
+ * runs the default two.
  */
 const FAST = {
   HERALD_RETRY_SCHEDULE: "0.05,0.1,0.1",
@@ -29,6 +32,9 @@ const FAST = {
   HERALD_SHUTDOWN_GRACE_MS: "2000",
   HERALD_RENDER_WORKERS: "1",
 };
+
+/** Built once for the run (test/support/bundle-global.ts): it starts faster than the sources through tsx. */
+const BUNDLED_RENDER_WORKER = pathToFileURL(join(inject("heraldBundle"), "worker-boot.mjs"));
 
 export interface TestGatewayOptions {
   /** Where the gateway's log lines go (JSON, at HERALD_LOG_LEVEL), one string each; none when not given. */
@@ -56,7 +62,7 @@ export async function startTestGateway(
   const log = logLines
     ? createLogger(config.HERALD_LOG_LEVEL, { write: (line: string) => void logLines.push(line) })
     : silentLogger;
-  const gateway = await startGateway(config, log, options.now);
+  const gateway = await startGateway(config, log, options.now, { renderWorkerUrl: BUNDLED_RENDER_WORKER });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
