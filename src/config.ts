@@ -135,7 +135,10 @@ export const configSchema = z.object({
   HERALD_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   /** Threads that compile and render templates, off the thread that answers requests. */
   HERALD_RENDER_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
-  /** A template that takes longer than this to compile or render fails (its worker is replaced). */
+  /**
+   * A render stops after this long and fails (a delivery's is retried); a worker stuck past 4x
+   * this (at least 2 s) is replaced.
+   */
   HERALD_RENDER_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** The largest payload one render may produce; a larger one fails. */
   HERALD_MAX_RENDER_BYTES: z.coerce

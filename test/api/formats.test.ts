@@ -132,6 +132,7 @@ describe("templates cannot reach prototypes, the process or the file system", ()
 
 describe("herald render", () => {
   const run = promisify(execFile);
+  // Through tsx, as `npm run herald` runs it (the other CLI suites run the run's bundle).
   const herald = (args: string[]) =>
     run(process.execPath, ["--import", "tsx", "src/main.ts", "render", ...args], {
       cwd: join(import.meta.dirname, "../.."),

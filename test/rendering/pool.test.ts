@@ -22,10 +22,11 @@ afterEach(async () => {
 });
 
 /** `timeoutMs`: by default long enough that no render here stops at the time limit. */
-function startPool(timeoutMs = 20_000): RenderPool {
+function startPool(timeoutMs = 20_000, workerUrl?: URL): RenderPool {
   pool = createRenderPool({
     workers: 1,
     timeoutMs,
+    workerUrl,
     catalog: DEFAULT_EVENT_CATALOG,
     maxBytesPerEvent: 10_000_000,
     keyFields: keyFieldTable(),
@@ -89,5 +90,15 @@ describe("the render pool", () => {
     const broken = renderer.render(jsonWebhook("{{#each}}"), [event("broken")], new Date());
     await expect(broken).rejects.toBeInstanceOf(TemplateError);
     await expect(broken).rejects.not.toBeInstanceOf(RenderTimeoutError);
+  });
+
+  it("fails a render as a time-out when its worker never answers (the pool's backstop)", async () => {
+    const silent = new URL("../support/silent-render-worker.mjs", import.meta.url);
+    const renderer = startPool(50, silent);
+    const started = performance.now();
+    const stuck = renderer.render(jsonWebhook(null), [event("stuck")], new Date());
+    await expect(stuck).rejects.toBeInstanceOf(RenderTimeoutError);
+    // The pool's backstop: 4x the limit, at least 2 s.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
   });
 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { inject } from "vitest";
 
-/** The checkout's root: where `src/main.ts` runs from. */
+/** The checkout's root: where `herald` runs (its working directory). */
 export const ROOT = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
 
