@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type Issue, NotFoundError, ValidationError } from "../errors";
-import { exceededBound, MAX_BODY_DEPTH } from "../events/limits";
+import { MAX_BODY_DEPTH, nestsDeeperThan } from "../events/limits";
 
 /** The request body as JSON, or 400 saying why it is not; an optional empty body reads as {}. */
 export async function readJson(c: Context, { optional = false } = {}): Promise<unknown> {
@@ -17,7 +17,7 @@ export async function readJson(c: Context, { optional = false } = {}): Promise<u
     throw new HTTPException(400, { message: `body: invalid JSON: ${(error as Error).message}` });
   }
   // Before anything walks the body recursively (findUnstorableText, zod, JSON.stringify).
-  if (exceededBound(body, MAX_BODY_DEPTH) === "depth") {
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
     throw new ValidationError([
       { path: "", message: `JSON must not nest deeper than ${MAX_BODY_DEPTH} levels` },
     ]);
