@@ -72,6 +72,7 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
       return { status: 200 };
     });
     await subscribe(gateway, { url: target.url, group: { by: ["type"], wait_s: 0, interval_s: 2 } });
+    const posted = Date.now();
     await post(bans(1, { ips: IPS }));
     const [single] = await target.waitFor(1);
     // One event in its window: the message a single event gets, no digest.
@@ -81,8 +82,9 @@ describe.each(storeKinds())("grouping into digests on %s", (kind) => {
     await post(bans(3, { ips: IPS, from: 5 }));
     const [, second] = await target.waitFor(2, 10_000);
     expect(numbersIn(second as RecordedRequest).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    // interval_s 2 apart; arrival times carry the network's jitter, so the bound leaves room.
-    expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(1500);
+    // interval_s 2 apart, the first sent after the post. Measured from the post: a first request
+    // opens its connection, and on a busy machine arrives late (see processes.test.ts).
+    expect((arrivals[1] as number) - posted).toBeGreaterThanOrEqual(1950);
   });
 
   it("the webhook's flow status lists its open groups and when each goes", async () => {
