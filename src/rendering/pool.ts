@@ -129,21 +129,25 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       }
       dispatch();
     });
-    worker.on("error", (error) => retire(slot, `the render worker failed: ${error.message}`));
-    worker.on("exit", (code) => retire(slot, `the render worker stopped (exit code ${code})`));
+    worker.on("error", (error) =>
+      retire(slot, new RenderAbortedError(`the render worker failed: ${error.message}`)),
+    );
+    worker.on("exit", (code) =>
+      retire(slot, new RenderAbortedError(`the render worker stopped (exit code ${code})`)),
+    );
   }
 
   /**
-   * Takes a worker out of the pool, fails what it was running (with `failure`'s error), and starts
-   * another in its place.
+   * Takes a worker out of the pool, fails what it was running with `failure`, and starts another
+   * in its place.
    */
-  function retire(slot: Slot, reason: string, failure: new (message: string) => Error = RenderAbortedError) {
+  function retire(slot: Slot, failure: Error) {
     if (!slots.delete(slot)) return;
     if (slot.running) {
       const { tasks, timer } = slot.running;
       clearTimeout(timer);
       // Which of several renders was to blame is unknown: each is tried again on its own.
-      if (tasks.length === 1) tasks[0]?.reject(new failure(reason));
+      if (tasks.length === 1) tasks[0]?.reject(failure);
       else queues.delivery.unshift(...tasks.map((task) => ({ ...task, alone: true })));
     }
     void slot.worker.terminate();
@@ -195,15 +199,7 @@ export function createRenderPool(settings: RenderPoolSettings): RenderPool {
       const hardTimeoutMs =
         Math.max(settings.timeoutMs * HARD_TIMEOUT_FACTOR, HARD_TIMEOUT_MIN_MS) +
         settings.timeoutMs * (tasks.length - 1);
-      const timer = setTimeout(
-        () =>
-          retire(
-            slot,
-            `the template took longer than ${settings.timeoutMs} ms to render`,
-            RenderTimeoutError,
-          ),
-        hardTimeoutMs,
-      );
+      const timer = setTimeout(() => retire(slot, new RenderTimeoutError(settings.timeoutMs)), hardTimeoutMs);
       slot.running = { tasks, timer };
       slot.worker.postMessage(tasks.map((task) => task.request));
     }

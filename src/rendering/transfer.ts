@@ -9,13 +9,13 @@ import { RenderTimeoutError, TemplateError } from "../templates/handlebars";
 export type TransferredError =
   | { kind: "validation"; issues: Issue[] }
   | { kind: "template"; message: string; line?: number; column?: number }
-  | { kind: "timeout"; message: string }
+  | { kind: "timeout"; limitMs: number }
   | { kind: "format"; message: string }
   | { kind: "other"; message: string };
 
 export function toTransferable(error: unknown): TransferredError {
   if (error instanceof ValidationError) return { kind: "validation", issues: error.issues };
-  if (error instanceof RenderTimeoutError) return { kind: "timeout", message: error.message };
+  if (error instanceof RenderTimeoutError) return { kind: "timeout", limitMs: error.limitMs };
   if (error instanceof TemplateError) {
     return { kind: "template", message: error.message, line: error.line, column: error.column };
   }
@@ -33,7 +33,7 @@ export function fromTransferable(error: TransferredError): Error {
     case "template":
       return new TemplateError(error.message, error.line, error.column);
     case "timeout":
-      return new RenderTimeoutError(error.message);
+      return new RenderTimeoutError(error.limitMs);
     case "format":
       return new FormatError(error.message);
     default:

@@ -27,6 +27,9 @@ export class TemplateError extends Error {
  */
 export class RenderTimeoutError extends TemplateError {
   override name = "RenderTimeoutError";
+  constructor(readonly limitMs: number) {
+    super(`the template took longer than ${limitMs} ms to render`);
+  }
 }
 
 export interface TemplateEngine {
@@ -112,7 +115,7 @@ export function createTemplateEngine(formats: Format<never>[], overridesDir?: st
       // The clock is read every fourth iteration: a render overruns by three at most.
       beforeIteration() {
         if ((++iterations & 3) === 0 && performance.now() > deadline) {
-          throw new RenderTimeoutError(`the template took longer than ${timeLimitMs} ms to render`);
+          throw new RenderTimeoutError(timeLimitMs);
         }
       },
       // The JSON proof counts on @first, @last and {{else}} as a list without holes gives them.
