@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE_NAME, lockDataDir } from "../src/store/data-dir-lock";
-import { heraldArgs } from "./support/cli";
+import { heraldArgs, ROOT } from "./support/cli";
 
-const ROOT = join(import.meta.dirname, "..");
 const run = promisify(execFile);
 
 /** `herald <args>` as a user runs it against the embedded store in `dataDir`; never throws. */

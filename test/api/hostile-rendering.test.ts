@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, eventually, startTestGateway, type TestGateway } from "../support/gateway";
+import { EACH_BOMB, EACH_BOMB_ROWS as ROWS } from "../support/hostile-templates";
 import { type Receiver, startReceiver } from "../support/receiver";
 
 // Rendering runs in worker threads whatever the store, so one store is enough here.
 const NESTED_IFS = `${"{{#if title}}".repeat(5000)}x${"{{/if}}".repeat(5000)}`;
-/** Four nested loops over the same 60 rows: 13 million iterations, 13 MB of output. */
-const EACH_BOMB = `{"bomb": "${"{{#each @root.data.rows}}".repeat(4)}ab${"{{/each}}".repeat(4)}"}`;
-const ROWS = Array.from({ length: 60 }, (_, i) => i);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
