@@ -1,8 +1,7 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { authenticate } from "./api/auth";
 import { throttleFailedAuthentication } from "./api/auth-throttle";
+import { limitBodySize } from "./api/body-limit";
 import { deliveryRoutes } from "./api/deliveries";
 import { deliveryHistoryRoutes } from "./api/delivery-history";
 import type { ApiDeps, AppEnv } from "./api/deps";
@@ -54,19 +53,7 @@ export function createApp(deps: ApiDeps, log: Logger) {
   app.route("/", consoleRoutes());
 
   const api = new Hono<AppEnv>();
-  // A body with a Content-Length over the limit is refused unread; one without is read only up
-  // to the limit, and refused there.
-  const maxBodyBytes = deps.config.HERALD_MAX_BODY_BYTES;
-  api.use(
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        throw new HTTPException(413, {
-          message: `body: larger than HERALD_MAX_BODY_BYTES, ${maxBodyBytes} bytes`,
-        });
-      },
-    }),
-  );
+  api.use(limitBodySize(deps.config.HERALD_MAX_BODY_BYTES));
   api.use(limitAuthFailures);
   api.use(authenticate(deps.db, deps.config.HERALD_ADMIN_TOKEN));
   api.route("/", whoamiRoutes());
