@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SendRequest } from "../../src/destinations/destination";
 import type { HttpSettingsBase } from "../../src/destinations/http/sender";
@@ -143,6 +145,53 @@ describe("HTTP destination", () => {
     );
     const outcome = await send(request(target.origin, { timeoutMs: 300 }));
     expect(outcome).toMatchObject({ success: false, retryable: true, error: "timed out after 300 ms" });
+  });
+
+  it("an answer whose body never ends is cut: its status and first bytes kept, its connection dropped", async () => {
+    const chunk = "x".repeat(16 * 1024);
+    let connectionClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      connectionClosed = resolve;
+    });
+    const endless = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "text/plain" });
+      const more = () => {
+        while (!response.destroyed && response.write(chunk));
+      };
+      response.on("drain", more);
+      response.socket?.on("close", connectionClosed);
+      more();
+    });
+    await new Promise<void>((resolve) => endless.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = endless.address() as AddressInfo;
+      const outcome = await send(request(`http://127.0.0.1:${port}/hook`, { timeoutMs: 10_000 }));
+      expect(outcome).toMatchObject({ success: true, statusCode: 200 });
+      expect(outcome.responseExcerpt).toMatch(/^x+$/);
+      expect(outcome.durationMs).toBeLessThan(10_000);
+      await closed;
+    } finally {
+      endless.closeAllConnections();
+      await new Promise((resolve) => endless.close(resolve));
+    }
+  });
+
+  it("the time limit counts the wait for a connection: a request queued behind a hung one times out unsent", async () => {
+    const oneConnection = openSenders({ connectionsPerOrigin: 1 });
+    try {
+      const target = await receiver(() => new Promise<never>(() => {}));
+      const [hung, queued] = await Promise.all([
+        sendVia(oneConnection, request(target.origin, { timeoutMs: 400 })),
+        sendVia(oneConnection, request(target.origin, { timeoutMs: 200 })),
+      ]);
+      expect(hung).toMatchObject({ success: false, retryable: true, error: "timed out after 400 ms" });
+      expect(queued).toMatchObject({ success: false, retryable: true, error: "timed out after 200 ms" });
+      // The hung request's connection is dropped at its limit: the queued one is not sent on it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(target.requests).toHaveLength(1);
+    } finally {
+      await oneConnection.closeAll();
+    }
   });
 
   it("a refused connection is retryable", async () => {

@@ -1,12 +1,8 @@
-import type { Dispatcher } from "undici";
 import { failure, RESPONSE_EXCERPT_BYTES, type SendOutcome } from "../destination";
 import { EGRESS_DENIED } from "../egress";
 import { isPermanentTlsError } from "../tls";
 import { goneReason } from "./gone";
 import { readJsonAnswer } from "./json-answer";
-
-/** Past this much, an answer's body is not read to the end: the connection is dropped instead. */
-const MAX_DRAINED_BODY_BYTES = 64 * 1024;
 
 /** What a receiver answered: the status, headers and the start of the body. */
 export interface HttpAnswer {
@@ -16,31 +12,8 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** The first `keepBytes` of an answer's body as text; the rest is drained, or dropped past 64 KiB. */
-export async function readAnswerBody(
-  body: Dispatcher.ResponseData["body"],
-  keepBytes: number,
-): Promise<string> {
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let readBytes = 0;
-  const drainLimit = Math.max(MAX_DRAINED_BODY_BYTES, keepBytes);
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    readBytes += chunk.length;
-    if (keptBytes < keepBytes) {
-      kept.push(chunk);
-      keptBytes += chunk.length;
-    }
-    if (readBytes > drainLimit) {
-      body.destroy();
-      break;
-    }
-  }
-  return utf8Prefix(Buffer.concat(kept), keepBytes);
-}
-
 /** The first `bytes` of `buffer` as text, without a character cut in half at the end. */
-function utf8Prefix(buffer: Buffer, bytes: number): string {
+export function utf8Prefix(buffer: Buffer, bytes: number): string {
   const text = buffer.subarray(0, bytes).toString("utf8");
   return buffer.length > bytes ? text.replace(/\uFFFD$/, "") : text;
 }

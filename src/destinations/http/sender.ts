@@ -1,10 +1,11 @@
 import type { Socket } from "node:net";
-import { Agent, buildConnector, type Dispatcher, request } from "undici";
+import { Agent, buildConnector, type Dispatcher } from "undici";
 import type { Sender, SenderContext, SendOutcome, SendRequest } from "../destination";
 import type { EgressPolicy } from "../egress";
 import { isPermanentTlsError, type TlsSettings, tlsCredentialOptions, tlsSettingsKey } from "../tls";
-import { classifyError, classifyResponse, type HttpAnswer, readAnswerBody } from "./answers";
+import { classifyError, classifyResponse, type HttpAnswer } from "./answers";
 import { authorization, type HttpAuth } from "./auth";
+import { exchange } from "./exchange";
 
 /** Enough of an answer for the longest JSON error a receiver documents (Discord's form errors). */
 const DEFAULT_ANSWER_BYTES = 16 * 1024;
@@ -74,20 +75,18 @@ export function createHttpSender<Settings extends HttpSettingsBase>(
   async function send(req: SendRequest<Settings>): Promise<SendOutcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const timeLeft = () => Math.max(0, Math.ceil(req.timeoutMs - (performance.now() - started)));
     const dispatcher = agentFor(req);
-    const signal = AbortSignal.timeout(req.timeoutMs);
     const headers = requestHeaders(req, rules.headers?.(req.settings));
-    const exchange = async (method: string, url: string, headers: Record<string, string>, body: string) => {
-      const response = await request(url, { method, headers, body, dispatcher, signal });
-      const text = await readAnswerBody(response.body, answerBytes);
-      return { statusCode: response.statusCode, headers: response.headers, body: text };
-    };
+    const post = (method: string, url: string, headers: Record<string, string>, body: string) =>
+      exchange(dispatcher, { method, url, headers, body }, answerBytes, timeLeft());
     try {
-      const answer = await exchange(req.method, rules.url?.(req.url) ?? req.url, headers, req.body);
+      const answer = await post(req.method, rules.url?.(req.url) ?? req.url, headers, req.body);
       const generic = classifyResponse(answer, elapsed(), req.url);
       const outcome = rules.classify?.(answer, generic, req) ?? generic;
       if (!outcome.success || !rules.confirm) return outcome;
-      const followUp: FollowUp = (url, headers, body) => exchange("POST", url, headers, body);
+      const followUp: FollowUp = (url, headers, body) => post("POST", url, headers, body);
+      const signal = AbortSignal.timeout(timeLeft());
       const confirmed = await rules.confirm(answer, outcome, { request: req, headers, followUp, signal });
       return { ...confirmed, durationMs: elapsed() };
     } catch (error) {
