@@ -40,6 +40,7 @@ describe("Splunk HEC", () => {
         disabled: { disabled: true },
         acked: { ack: true, pollsBeforeIndexed: 2 },
         "never-indexed": { ack: true, pollsBeforeIndexed: Number.POSITIVE_INFINITY },
+        "slow-ack": { ack: true, pollsBeforeIndexed: Number.POSITIVE_INFINITY, ackAnswerDelayMs: 5000 },
       },
     });
     senders = openSenders({ hecAckPollMs: 20 });
@@ -123,6 +124,18 @@ describe("Splunk HEC", () => {
     expect(outcome.error).toMatch(
       /accepted the events \(ackId \d+\) but had not acknowledged indexing them within 400 ms/,
     );
+  });
+
+  it("an ack poll still unanswered when the time is up is the same failure naming the ackId", async () => {
+    const outcome = await send(
+      { timeoutMs: 400 },
+      { auth: { type: "splunk", token: "slow-ack" }, splunk_hec: { channel: CHANNEL, ack: true } },
+    );
+    expect(outcome).toMatchObject({ success: false, retryable: true, statusCode: 200 });
+    expect(outcome.error).toMatch(
+      /accepted the events \(ackId \d+\) but had not acknowledged indexing them within 400 ms/,
+    );
+    expect(outcome.durationMs).toBeLessThan(5000);
   });
 
   it("ack without a channel is never sent: the settings give it one, and acknowledgement works on it", async () => {

@@ -8,6 +8,8 @@ export interface HecTokenSettings {
   pollsBeforeIndexed?: number;
   /** The indexes the token may write to; any when not given. */
   indexes?: string[];
+  /** Polls of /services/collector/ack are answered after this long, as a loaded indexer does. */
+  ackAnswerDelayMs?: number;
 }
 
 export interface SplunkHecOptions {
@@ -37,7 +39,7 @@ export async function startSplunkHecStandIn(options: SplunkHecOptions): Promise<
     body: JSON.stringify({ text, code, ...extra }),
   });
 
-  function answer(req: RecordedRequest): Answer {
+  function answer(req: RecordedRequest): Answer | Promise<Answer> {
     const path = req.url.split("?")[0];
     if (path !== "/services/collector/event" && path !== "/services/collector/ack") {
       return hec(404, 404, "The requested URL was not found on this server.");
@@ -54,9 +56,10 @@ export async function startSplunkHecStandIn(options: SplunkHecOptions): Promise<
     const channelText = Array.isArray(channel) ? channel[0] : channel;
     if (settings.ack && !channelText) return hec(400, 10, "Data channel is missing");
     if (channelText !== undefined && !GUID.test(channelText)) return hec(400, 11, "Invalid data channel");
-    return path === "/services/collector/ack"
-      ? acknowledgements(req, settings.ack ?? false, channelText ?? "")
-      : events(req, settings, channelText ?? "");
+    if (path !== "/services/collector/ack") return events(req, settings, channelText ?? "");
+    const acked = acknowledgements(req, settings.ack ?? false, channelText ?? "");
+    const delayMs = settings.ackAnswerDelayMs ?? 0;
+    return delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(acked), delayMs)) : acked;
   }
 
   function events(req: RecordedRequest, settings: HecTokenSettings, channel: string): Answer {

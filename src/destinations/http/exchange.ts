@@ -11,11 +11,16 @@ export interface Exchange {
   body: string;
 }
 
+/** When an exchange gives up: after `timeoutMs`, or when `signal` aborts (with its reason). */
+export type Deadline = { timeoutMs: number } | { signal: AbortSignal };
+
 /**
  * One request and its answer through undici's `dispatch`, keeping the first `keepBytes` of the
- * answer's body as text (the rest drained, or the connection dropped past 64 KiB). Rejects with
- * a TimeoutError once `timeoutMs` has passed, whether the request was waiting for a connection,
- * being sent or being answered.
+ * answer's body as text (the rest drained, or the connection dropped past 64 KiB). Past the
+ * deadline it rejects (a TimeoutError for `timeoutMs`) and drops the connection; a request still
+ * waiting for a connection then is aborted when it gets one, never written, and rejects only
+ * then, as undici's `request()` does: until then it keeps its place in its webhook's window, so
+ * a receiver that hangs holds no more requests in undici's queue than the window allows.
  *
  * `request()` does the same with a Readable for the body, an async iterator to read it and an
  * AbortSignal for the time limit: two and a half times the CPU per small request (measured in a
@@ -25,7 +30,7 @@ export function exchange(
   dispatcher: Dispatcher,
   { method, url, headers, body }: Exchange,
   keepBytes: number,
-  timeoutMs: number,
+  deadline: Deadline,
 ): Promise<HttpAnswer> {
   const { origin, pathname, search } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -34,14 +39,16 @@ export function exchange(
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      stopWatching();
       outcome();
     };
-    const timer = setTimeout(() => {
-      const error = new DOMException("The operation was aborted due to timeout", "TimeoutError");
-      settle(() => reject(error));
-      controller?.abort(error);
-    }, timeoutMs);
+    let expiry: { reason: Error } | undefined;
+    const stopWatching = watch(deadline, (reason) => {
+      expiry = { reason };
+      if (!controller) return;
+      settle(() => reject(reason));
+      controller.abort(reason);
+    });
     let statusCode = 0;
     let answerHeaders: HttpAnswer["headers"] = {};
     const kept: Buffer[] = [];
@@ -56,8 +63,8 @@ export function exchange(
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        // The time ran out while the request waited for a connection.
-        if (settled) started.abort(new DOMException("The operation was aborted", "AbortError"));
+        // The deadline passed while the request waited for a connection: onResponseError rejects.
+        if (expiry) started.abort(expiry.reason);
       },
       onResponseStart(_, status, responseHeaders) {
         statusCode = status;
@@ -87,4 +94,23 @@ export function exchange(
       settle(() => reject(error));
     }
   });
+}
+
+/** Calls `expire` once the deadline passes; answers how to stop watching. */
+function watch(deadline: Deadline, expire: (reason: Error) => void): () => void {
+  if ("timeoutMs" in deadline) {
+    const timer = setTimeout(
+      () => expire(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+      deadline.timeoutMs,
+    );
+    return () => clearTimeout(timer);
+  }
+  const { signal } = deadline;
+  const onAbort = () => expire(signal.reason as Error);
+  if (signal.aborted) {
+    onAbort();
+    return () => {};
+  }
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
 }

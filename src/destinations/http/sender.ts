@@ -78,15 +78,17 @@ export function createHttpSender<Settings extends HttpSettingsBase>(
     const timeLeft = () => Math.max(0, Math.ceil(req.timeoutMs - (performance.now() - started)));
     const dispatcher = agentFor(req);
     const headers = requestHeaders(req, rules.headers?.(req.settings));
-    const post = (method: string, url: string, headers: Record<string, string>, body: string) =>
-      exchange(dispatcher, { method, url, headers, body }, answerBytes, timeLeft());
     try {
-      const answer = await post(req.method, rules.url?.(req.url) ?? req.url, headers, req.body);
+      const first = { method: req.method, url: rules.url?.(req.url) ?? req.url, headers, body: req.body };
+      const answer = await exchange(dispatcher, first, answerBytes, { timeoutMs: timeLeft() });
       const generic = classifyResponse(answer, elapsed(), req.url);
       const outcome = rules.classify?.(answer, generic, req) ?? generic;
       if (!outcome.success || !rules.confirm) return outcome;
-      const followUp: FollowUp = (url, headers, body) => post("POST", url, headers, body);
+      // One signal for what confirming takes, its pauses and its requests: when it aborts, every
+      // part of it sees the same end (HEC names the ackId it waited for).
       const signal = AbortSignal.timeout(timeLeft());
+      const followUp: FollowUp = (url, headers, body) =>
+        exchange(dispatcher, { method: "POST", url, headers, body }, answerBytes, { signal });
       const confirmed = await rules.confirm(answer, outcome, { request: req, headers, followUp, signal });
       return { ...confirmed, durationMs: elapsed() };
     } catch (error) {
