@@ -115,28 +115,23 @@ describe("Splunk HEC", () => {
     expect(JSON.parse(requests[1]?.body ?? "")).toEqual({ acks: [ackId] });
   });
 
-  it("an ack that does not come within the timeout is a retryable failure naming the ackId", async () => {
-    const outcome = await send(
-      { timeoutMs: 400 },
-      { auth: { type: "splunk", token: "never-indexed" }, splunk_hec: { channel: CHANNEL, ack: true } },
-    );
-    expect(outcome).toMatchObject({ success: false, retryable: true, statusCode: 200 });
-    expect(outcome.error).toMatch(
-      /accepted the events \(ackId \d+\) but had not acknowledged indexing them within 400 ms/,
-    );
-  });
-
-  it("an ack poll still unanswered when the time is up is the same failure naming the ackId", async () => {
-    const outcome = await send(
-      { timeoutMs: 400 },
-      { auth: { type: "splunk", token: "slow-ack" }, splunk_hec: { channel: CHANNEL, ack: true } },
-    );
-    expect(outcome).toMatchObject({ success: false, retryable: true, statusCode: 200 });
-    expect(outcome.error).toMatch(
-      /accepted the events \(ackId \d+\) but had not acknowledged indexing them within 400 ms/,
-    );
-    expect(outcome.durationMs).toBeLessThan(5000);
-  });
+  it.each([
+    ["never indexed", "never-indexed"],
+    ["the time is up during an ack poll that Splunk has not answered", "slow-ack"],
+  ])(
+    "an ack that does not come within the timeout (%s) is a retryable failure naming the ackId",
+    async (_, token) => {
+      const outcome = await send(
+        { timeoutMs: 400 },
+        { auth: { type: "splunk", token }, splunk_hec: { channel: CHANNEL, ack: true } },
+      );
+      expect(outcome).toMatchObject({ success: false, retryable: true, statusCode: 200 });
+      expect(outcome.error).toMatch(
+        /accepted the events \(ackId \d+\) but had not acknowledged indexing them within 400 ms/,
+      );
+      expect(outcome.durationMs).toBeLessThan(5000);
+    },
+  );
 
   it("ack without a channel is never sent: the settings give it one, and acknowledgement works on it", async () => {
     const settings = splunkHecDestination.settingsSchema.parse({
