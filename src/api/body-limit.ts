@@ -9,8 +9,9 @@ import { HTTPException } from "hono/http-exception";
  *
  * Hono's bodyLimit does both, but it reads `c.req.raw.body` first, which makes @hono/node-server
  * build a full web Request and a web stream around every request. With a Content-Length the
- * header is enough, and the handler's `c.req.text()` then reads the socket's bytes directly:
- * about a third of the API thread's work on a small ingest post.
+ * header is enough, and the handler's `c.req.text()` then reads the socket's bytes directly
+ * (those two objects took 0.39 ms of the 2.28 ms a post of 10 events cost the API's thread,
+ * under the profiler).
  */
 export function limitBodySize(maxBytes: number): MiddlewareHandler {
   const refuse = () => {

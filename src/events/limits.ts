@@ -26,7 +26,7 @@ function isContainer(value: unknown): value is object {
 export function exceededBound(
   value: unknown,
   maxDepth: number,
-  maxEntries = Number.POSITIVE_INFINITY,
+  maxEntries: number,
 ): "depth" | "entries" | undefined {
   const pending: [node: object, depth: number][] = isContainer(value) ? [[value, 1]] : [];
   let entries = 0;

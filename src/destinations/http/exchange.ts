@@ -58,7 +58,7 @@ export function exchange(
     const answer = () => ({
       statusCode,
       headers: answerHeaders,
-      body: utf8Prefix(kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept), keepBytes),
+      body: utf8Prefix(Buffer.concat(kept), keepBytes),
     });
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
