@@ -18,6 +18,7 @@ import { createRenderPool } from "./rendering/pool";
 import { openStore, type Store } from "./store/db";
 import { createPartitionsAheadOrWait, partitionSpanDays } from "./store/partitions";
 import { startRetention } from "./store/retention";
+import { startStatisticsKeeper } from "./store/statistics";
 import { startWorker } from "./store/workers";
 import { createTemplateEngine, type TemplateEngine } from "./templates/handlebars";
 
@@ -161,6 +162,7 @@ export async function startGateway(
     { days: config.HERALD_RETENTION_DAYS, everyMs: config.HERALD_RETENTION_EVERY_S * 1000, span },
     log.child({ component: "retention" }),
   );
+  const statistics = startStatisticsKeeper(store.db, log.child({ component: "statistics" }));
   const { address, port, family } = server.address() as AddressInfo;
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
 
@@ -181,7 +183,7 @@ export async function startGateway(
         metricsServer?.close(),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
       ]);
-      await Promise.all([senders.closeAll(), renderer.close(), worker.close()]);
+      await Promise.all([senders.closeAll(), renderer.close(), worker.close(), statistics.stop()]);
       await store.close();
     },
   };

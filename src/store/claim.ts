@@ -74,9 +74,12 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
         from ${webhooks} w
         -- One due delivery per webhook, looked up in the queue index. As an EXISTS, the planner
         -- (its estimate of due rows far off during a burst) hashed every due delivery first:
-        -- 10 ms per claim with 3,000 due.
+        -- 10 ms per claim with 3,000 due. Ordered as the index is: unordered, statistics taken
+        -- while most deliveries were queued made it read the table from the start for the first
+        -- due one, past every delivery already sent (5 ms at 8,000, growing with the table).
         cross join lateral (select 1 from ${deliveries} d
                             where d.webhook_id = w.id and d.${queued} and d.next_attempt_at <= now()
+                            order by d.next_attempt_at
                             limit 1) due
         where w.is_active and not w.paused
           and (w.throttled_until is null or w.throttled_until <= now())
@@ -157,7 +160,10 @@ export async function claimDueDeliveries(db: Db, limits: ClaimLimits): Promise<D
       )
       select c.id, c.webhook_id, c.attempt, c.uncounted_attempts, c.created_at, c.is_test, c.suppressed_before, c.group_key,
              e.id as event_id, e.source, e.type, e.time, e.severity, e.title, e.subject, e.data
-      from claimed c join ${events} e on e.key = c.event_key
+      from claimed c
+      -- Each claimed delivery's event by its key. As a join, the planner (taking the claim to be
+      -- as large as its limit) hashed every event first: 29 ms for 16 deliveries among 20,000.
+      cross join lateral (select * from ${events} e where e.key = c.event_key limit 1) e
       order by c.created_at, c.event_key`,
   );
   if (claimed.length === 0) return [];
