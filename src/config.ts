@@ -84,12 +84,12 @@ export const configSchema = z.object({
   HERALD_CLAIM_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
   /** How often an idle worker looks for due deliveries (ingest in the same process wakes it at once). */
   HERALD_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(250),
-  /** How long a claimed delivery stays with its worker before another may take it (a crashed worker's). */
   /**
    * How often a process looks for Herald processes that are gone (PostgreSQL), to hand their
    * claimed deliveries back at once rather than when their lease runs out.
    */
   HERALD_WORKER_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  /** How long a claimed delivery stays with its worker before another may take it (a crashed worker's). */
   HERALD_LEASE_MS: z.coerce
     .number()
     .int()
