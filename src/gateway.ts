@@ -182,8 +182,9 @@ export async function startGateway(
         new Promise<void>((resolve) => server.close(() => resolve())),
         metricsServer?.close(),
         engine.stop(config.HERALD_SHUTDOWN_GRACE_MS),
+        statistics.stop(),
       ]);
-      await Promise.all([senders.closeAll(), renderer.close(), worker.close(), statistics.stop()]);
+      await Promise.all([senders.closeAll(), renderer.close(), worker.close()]);
       await store.close();
     },
   };

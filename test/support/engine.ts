@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { HeraldEvent } from "../../src/events/event";
 import type { Db } from "../../src/store/db";
 import { insertWebhook } from "../../src/store/webhooks";
@@ -48,4 +49,28 @@ export function testClaimLimits(limit: number, leaseMs: number, workerId: string
     eventsPerRequest: {},
     digestSenders: { formats: [], kinds: [] },
   };
+}
+
+/**
+ * `count` deliveries to `webhookId` already delivered, each with an event of its own (ids `prefix`
+ * followed by 1, 2…), stored by one statement: a large store in a moment.
+ */
+export async function storeDeliveredDeliveries(db: Db, webhookId: string, count: number, prefix: string) {
+  await db.execute(sql`
+    with e as (
+      insert into events (id, source, type, time, severity, title, data)
+      select ${prefix} || i, 'stored-delivered', 'hit', now(), 'low', 't', '{}'::json
+      from generate_series(1, ${count}::int) i
+      returning key)
+    insert into deliveries (webhook_id, event_key, status, attempt) select ${webhookId}::uuid, key, 'delivered', 1 from e`);
+}
+
+/**
+ * Keeps autovacuum off the tables a test store's rows go to (a test of query plans or of the
+ * statistics Herald gathers would otherwise depend on when autovacuum's analyze comes by).
+ */
+export async function keepAutovacuumAway(db: Db) {
+  for (const table of ["events", "deliveries_default", "delivery_attempts_default"]) {
+    await db.execute(sql.raw(`alter table ${table} set (autovacuum_enabled = false)`));
+  }
 }
