@@ -8,17 +8,17 @@ import { droppedElsewhere, isLockNotAvailable } from "./partitions";
 const LOOKED_UP_TABLES = ["events", "deliveries", "delivery_attempts"] as const;
 
 /** How often the keeper looks for tables to analyze: a new partition gets statistics this soon. */
-export const STATISTICS_CHECK_MS = 5000;
+const STATISTICS_CHECK_MS = 5000;
 
 /**
  * The least a table holds (in 8 KiB pages, about 2,500 deliveries) before it is analyzed: the
  * recording's plan goes wrong from about 2,000 deliveries on, and a sample of a few rows would
  * make most columns look unique.
  */
-export const MIN_ANALYZED_PAGES = 64;
+const MIN_ANALYZED_PAGES = 64;
 
 /** A table is analyzed again once it holds this many times the pages it held when last counted. */
-export const REANALYZE_GROWTH = 10;
+const REANALYZE_GROWTH = 10;
 
 /**
  * ANALYZEs each of Herald's tables (and partitions) that holds at least MIN_ANALYZED_PAGES and

@@ -109,8 +109,8 @@ describe.each(storeKinds())("the hot statements on %s", (kind) => {
   );
 
   // A store without statistics (PGlite gathers none of its own; a new partition has none until
-  // autovacuum's first analyze) made the planner join a recording's rows to the whole deliveries table: each recording
-  // read every delivery there was, twice.
+  // autovacuum's first analyze) made the planner join a recording's rows to the whole deliveries
+  // table: each recording read every delivery there was, twice.
   it("finds each delivery by its key, without reading the whole table", async () => {
     await insertTestWebhook(store.db, "http://127.0.0.1:9/", { max_in_flight: 100 });
     await ingestEvents(store.db, engineTestEvents(3000, "plan", "recording-plan"));
